@@ -1,0 +1,33 @@
+"""Engines for a sandbox, a SQLite file or a URL, opened briefly and always closed."""
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine
+from sqlalchemy.pool import NullPool
+
+from .errors import LabError
+
+
+def url_of(target):
+    """A SQLAlchemy URL for a Sandbox, a path to a SQLite file, or a URL."""
+    url = getattr(target, "database_url", None)
+    if url:
+        return url
+    text = str(target)
+    if "://" in text:
+        return text
+    path = Path(text)
+    if not path.exists():
+        raise LabError(f"no database file at {path}: re-run the notebook's first code cell to rebuild the sandbox")
+    return f"sqlite:///{path.resolve()}"
+
+
+@contextmanager
+def connect(target):
+    """A connection with no pool left behind: nothing holds the file once the block ends."""
+    engine = create_engine(url_of(target), poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            yield connection
+    finally:
+        engine.dispose()

@@ -1,0 +1,22 @@
+"""The one exception the lab raises, shown in notebooks as a message rather than a traceback."""
+
+
+class LabError(Exception):
+    """Something the learner can fix; the message says what to do."""
+
+
+def show_lab_errors_as_messages():
+    """In IPython, print a LabError as one clear paragraph instead of a traceback."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+
+    def handler(shell, etype, value, tb, tb_offset=None):
+        print(f"LabError: {value}")
+        return None
+
+    shell.set_custom_exc((LabError,), handler)

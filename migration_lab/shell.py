@@ -1,0 +1,43 @@
+"""How ``!command`` cells run in the lab: like CI, with no terminal, output as the program wrote it.
+
+IPython normally runs ``!command`` in a pseudo-terminal 80 columns wide, and Alembic then wraps
+its long lines (a migration's path can be cut in the middle of its revision id). The lab runs the
+same command through a pipe instead, standard error merged into standard output in the order
+written, so what a cell shows is what the command printed, whatever the machine.
+"""
+import subprocess
+import sys
+
+
+def run(command):
+    """Run ``command`` with /bin/sh, print its output as it comes; return its exit status."""
+    process = subprocess.Popen(command, shell=True, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        for line in iter(process.stdout.readline, b""):
+            sys.stdout.write(line.decode("utf-8", errors="replace"))
+        sys.stdout.flush()
+        return process.wait()
+    except KeyboardInterrupt:
+        process.kill()
+        process.wait()
+        print("^C (command stopped)")
+        return process.returncode
+    finally:
+        process.stdout.close()
+
+
+def use_pipes_for_bang_commands():
+    """In IPython, make ``!command`` use :func:`run` (``$name`` and ``{expr}`` still expand)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+
+    def system(command):
+        shell.user_ns["_exit_code"] = run(shell.var_expand(command, depth=1))
+
+    shell.system = system

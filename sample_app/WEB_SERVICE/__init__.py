@@ -1,0 +1,1 @@
+"""The guide's web service: conversion jobs behind a small JSON API."""
