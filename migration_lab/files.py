@@ -26,11 +26,23 @@ def show_tree(path=".", **options):
     print(tree(path, **options))
 
 
+def _line_number(lines, marker, default, after=0):
+    """``marker`` as a 1-based line number: an int as is, a string as the first line containing it."""
+    if marker is None:
+        return default
+    if isinstance(marker, int):
+        return marker
+    for number, line in enumerate(lines[after:], start=after + 1):
+        if marker in line:
+            return number
+    raise ValueError(f"no line contains {marker!r}")
+
+
 def show_file(path, start=None, end=None):
-    """Print a file (or lines ``start`` to ``end``, counted from 1) with its name on top."""
+    """Print a file, or its lines from ``start`` to ``end`` (line numbers from 1, or text they contain)."""
     path = Path(path)
     lines = path.read_text(encoding="utf-8").splitlines()
-    first = start or 1
-    selected = lines[first - 1:end]
-    print(f"# {path.as_posix()}" + (f"  (lines {first}-{first + len(selected) - 1})" if start or end else ""))
-    print("\n".join(selected))
+    first = _line_number(lines, start, 1)
+    last = _line_number(lines, end, len(lines), after=first - 1)
+    print(f"# {path.as_posix()}" + (f"  (lines {first}-{last})" if start or end else ""))
+    print("\n".join(lines[first - 1:last]))

@@ -119,15 +119,22 @@ class Sandbox:
         print(model_edits.replace_line(self.require().root, old, new) or "(already done: nothing to change)")
 
 
-def _build(sandbox, checkpoint):
-    """Copy the sample app, create and seed its database as create_all() would, replay steps."""
-    remove_inside_workspace(sandbox.root)
-    shutil.copytree(SAMPLE_APP, sandbox.root, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "instance"))
-    with load_app(sandbox.root) as app, app.app_context():
+def copy_sample_project(root):
+    """The guide's starting point at ``root``: WEB_SERVICE/ and instance/jobs.db made by
+    create_all() and seeded from data/, no migrations. Returns the number of rows."""
+    shutil.copytree(SAMPLE_APP, root, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "instance"),
+                    dirs_exist_ok=True)
+    with load_app(root) as app, app.app_context():
         db = app.extensions["migrate"].db
         db.create_all()
         with db.engine.begin() as connection:
-            rows = data.seed(connection, db.metadata.tables[data.TABLE], DATA_CSV)
+            return data.seed(connection, db.metadata.tables[data.TABLE], DATA_CSV)
+
+
+def _build(sandbox, checkpoint):
+    """A clean copy of the sample project, then the guide's steps replayed up to ``checkpoint``."""
+    remove_inside_workspace(sandbox.root)
+    rows = copy_sample_project(sandbox.root)
     replayed = checkpoints.replay(sandbox.root, checkpoint)
     (sandbox.root / MARKER).write_text(json.dumps({"checkpoint": checkpoint}))
     return rows, replayed

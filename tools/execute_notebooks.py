@@ -46,8 +46,8 @@ def main(argv=None):
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args(argv)
     os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"]
-    navigation.main([])
     paths = args.notebooks or navigation.lab_notebooks()
+    navigation.main(["--only", *map(str, paths)])
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         for name, seconds in pool.map(execute, paths):
             print(f"{seconds:6.1f} s  {name}")

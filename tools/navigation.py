@@ -81,10 +81,14 @@ def same_cells(a, b):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only report what is out of date")
+    parser.add_argument("--only", nargs="*", type=Path, help="rewrite only these notebooks (and README)")
     args = parser.parse_args(argv)
     entries = [describe(p) for p in lab_notebooks()]
+    only = {p.resolve() for p in args.only} if args.only else None
     stale = []
     for index, entry in enumerate(entries):
+        if only is not None and entry["path"].resolve() not in only:
+            continue
         current = nbformat.read(entry["path"], as_version=4)
         wanted = updated_notebook(entry["path"], entries, index)
         if not same_cells(current, wanted):

@@ -10,10 +10,8 @@ from .extensions import db, migrate
 def create_app(test_config=None):
     """Build the app: database from ``DATABASE_URL``, else ``instance/jobs.db`` (SQLite)."""
     app = Flask(__name__, instance_relative_config=True)
-    app.config.from_mapping(
-        SQLALCHEMY_DATABASE_URI=os.environ.get("DATABASE_URL", "sqlite:///jobs.db"),
-        JSON_SORT_KEYS=False,
-    )
+    app.config.from_mapping(SQLALCHEMY_DATABASE_URI=os.environ.get("DATABASE_URL", "sqlite:///jobs.db"))
+    app.json.sort_keys = False  # JSON keys in column order
     if test_config is not None:
         app.config.from_mapping(test_config)
     os.makedirs(app.instance_path, exist_ok=True)

@@ -1,0 +1,84 @@
+"""``python -m migration_lab``: the trainer's commands. Parsing lives here; the work in the modules."""
+import argparse
+import sys
+from pathlib import Path
+
+from . import doctor, workspace
+from .errors import LabError
+from .paths import REQUIREMENTS, relative_to_project
+
+GUIDE_PACKAGES = ("Flask", "Flask-SQLAlchemy", "Flask-Migrate")
+
+
+def cmd_doctor(args):
+    return 1 if doctor.report(doctor.run_checks()) else 0
+
+
+def cmd_reset(args):
+    if args.all:
+        names = workspace.reset_all()
+        print(f"removed {len(names)} sandboxes" + (f": {', '.join(names)}" if names else ""))
+    else:
+        sandbox = workspace.reset(Path(args.notebook).stem)
+        print(f"removed {relative_to_project(sandbox.root)}/ (the notebook's first cell rebuilds it)")
+    return 0
+
+
+def cmd_status(args):
+    boxes = workspace.sandboxes()
+    if not boxes:
+        print("no sandboxes yet: each notebook builds its own when its first code cell runs")
+        return 0
+    rows = [("sandbox", "checkpoint", "alembic revision", "rows")]
+    for box in boxes:
+        try:
+            revision, count = box.current_revision() or "-", str(box.count_rows())
+        except Exception as error:  # a half-built or broken sandbox is reported, not fatal
+            revision, count = f"unreadable ({type(error).__name__})", "-"
+        rows.append((box.name, box.checkpoint or "-", revision, count))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    for row in rows:
+        print("  ".join(value.ljust(width) for value, width in zip(row, widths)).rstrip())
+    return 0
+
+
+def cmd_new(args):
+    target = Path(args.directory)
+    if target.exists() and any(target.iterdir()):
+        raise LabError(f"{target} exists and is not empty: choose a new folder")
+    rows = workspace.copy_sample_project(target)
+    pins = doctor.pinned_requirements(REQUIREMENTS)
+    (target / "requirements.txt").write_text("".join(f"{n}=={pins[n]}\n" for n in GUIDE_PACKAGES))
+    print(f"created {target}/ : WEB_SERVICE/, instance/jobs.db ({rows} rows), requirements.txt")
+    print("follow the guide from section 2 in a terminal:")
+    print(f"  cd {target}")
+    print("  export FLASK_APP=WEB_SERVICE.app")
+    print("  python -m flask db init --directory=WEB_SERVICE/migrations")
+    return 0
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="python -m migration_lab",
+                                     description="Trainer tools for the Flask-Migrate lab.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("doctor", help="check Python, pinned packages, kernel and widgets").set_defaults(run=cmd_doctor)
+    reset = commands.add_parser("reset", help="delete a notebook's sandbox (or --all)")
+    which = reset.add_mutually_exclusive_group(required=True)
+    which.add_argument("notebook", nargs="?", help="a notebook name, e.g. 04_generate or 04_generate.ipynb")
+    which.add_argument("--all", action="store_true", help="every sandbox under workspace/")
+    reset.set_defaults(run=cmd_reset)
+    commands.add_parser("status", help="list sandboxes with their checkpoint and revision").set_defaults(run=cmd_status)
+    new = commands.add_parser("new", help="a standalone copy of the guide's starting point, for a terminal")
+    new.add_argument("directory", help="a new or empty folder")
+    new.set_defaults(run=cmd_new)
+    return parser
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except LabError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2

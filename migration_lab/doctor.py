@@ -1,0 +1,95 @@
+"""Is this machine ready for the lab? One line per check, each failure with its fix."""
+import os
+import sys
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+from .paths import DATA_CSV, REQUIREMENTS, SAMPLE_APP, WORKSPACE
+
+FIX_INSTALL = "run `make lab` (or `.venv/bin/pip install -r requirements.txt`)"
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+def pinned_requirements(path=REQUIREMENTS):
+    """{distribution name: version} for every ``name==version`` line of requirements.txt."""
+    pins = {}
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if "==" in line:
+            name, version = line.split("==", 1)
+            pins[name.strip()] = version.strip()
+    return pins
+
+
+def check_python():
+    ok = sys.version_info >= (3, 11)
+    version = ".".join(map(str, sys.version_info[:2]))
+    return Check("Python", ok, version if ok else f"{version} (3.11 or newer needed)",
+                 "" if ok else "install Python 3.11+ and re-create .venv (`make clean lab`)")
+
+
+def check_packages(pins=None):
+    checks = []
+    for name, wanted in (pins or pinned_requirements()).items():
+        try:
+            found = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            checks.append(Check(name, False, f"missing ({wanted} pinned)", FIX_INSTALL))
+            continue
+        ok = found == wanted
+        checks.append(Check(name, ok, found if ok else f"{found} installed, {wanted} pinned",
+                            "" if ok else FIX_INSTALL))
+    return checks
+
+
+def check_kernel():
+    try:
+        from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+        KernelSpecManager().get_kernel_spec("python3")
+    except ImportError:
+        return Check("Jupyter kernel", False, "jupyter_client is missing", FIX_INSTALL)
+    except NoSuchKernel:
+        return Check("Jupyter kernel", False, "no 'python3' kernel", "`.venv/bin/python -m ipykernel install --sys-prefix`")
+    return Check("Jupyter kernel", True, "python3 kernel found")
+
+
+def check_widgets():
+    extension = Path(sys.prefix) / "share/jupyter/labextensions/@jupyter-widgets/jupyterlab-manager"
+    if extension.is_dir():
+        return Check("Widget extension", True, "@jupyter-widgets/jupyterlab-manager installed")
+    return Check("Widget extension", False, "JupyterLab will show 'Loading widget...'",
+                 "reinstall the pinned ipywidgets: `.venv/bin/pip install --force-reinstall jupyterlab_widgets`")
+
+
+def check_lab_files():
+    missing = [p.name for p in (SAMPLE_APP / "WEB_SERVICE" / "app.py", DATA_CSV) if not p.exists()]
+    if missing:
+        return Check("Lab files", False, f"missing: {', '.join(missing)}", "`git checkout -- sample_app data`")
+    WORKSPACE.mkdir(exist_ok=True)
+    if not os.access(WORKSPACE, os.W_OK):
+        return Check("Lab files", False, "workspace/ is not writable", "fix the folder's permissions")
+    return Check("Lab files", True, "sample app, data and a writable workspace/")
+
+
+def run_checks():
+    return [check_python(), *check_packages(), check_kernel(), check_widgets(), check_lab_files()]
+
+
+def report(checks):
+    """The checks as a screen a trainer can read from across the room; returns the problem count."""
+    width = max(len(c.name) for c in checks)
+    problems = [c for c in checks if not c.ok]
+    for check in checks:
+        print(f"{'ok  ' if check.ok else 'FAIL'}  {check.name.ljust(width)}  {check.detail}")
+    for check in problems:
+        print(f"\nfix {check.name}: {check.fix}")
+    print(f"\n{'READY' if not problems else 'NOT READY'}: {len(checks) - len(problems)} of {len(checks)} checks passed")
+    return len(problems)
