@@ -2,7 +2,7 @@
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.pool import NullPool
 
 from .errors import LabError
@@ -31,3 +31,11 @@ def connect(target):
             yield connection
     finally:
         engine.dispose()
+
+
+def current_revision(target):
+    """What ``alembic_version`` holds in a Sandbox, SQLite file or URL; None when Alembic never touched it."""
+    with connect(target) as connection:
+        if "alembic_version" not in inspect(connection).get_table_names():
+            return None
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()

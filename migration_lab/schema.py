@@ -194,3 +194,14 @@ def diff(before, after):
         removed_ix += [(name, i) for i in old.indexes if i not in new.indexes]
     return SchemaDiff(added_tables, removed_tables, tuple(added), tuple(removed), tuple(changed),
                       tuple(added_ix), tuple(removed_ix))
+
+
+def side_by_side(left, right, titles=("left", "right"), gap=4):
+    """Two schemas (or any two texts) as two columns, each under its title, to compare by eye."""
+    left_lines = [titles[0], "=" * len(titles[0])] + str(left).splitlines()
+    right_lines = [titles[1], "=" * len(titles[1])] + str(right).splitlines()
+    width = max(len(line) for line in left_lines) + gap
+    rows = max(len(left_lines), len(right_lines))
+    left_lines += [""] * (rows - len(left_lines))
+    right_lines += [""] * (rows - len(right_lines))
+    return "\n".join(f"{a:<{width}}{b}".rstrip() for a, b in zip(left_lines, right_lines))

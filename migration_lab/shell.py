@@ -5,12 +5,20 @@ its long lines (a migration's path can be cut in the middle of its revision id).
 same command through a pipe instead, standard error merged into standard output in the order
 written, so what a cell shows is what the command printed, whatever the machine.
 """
+import os
 import subprocess
 import sys
+
+from .errors import LabError
 
 
 def run(command):
     """Run ``command`` with /bin/sh, print its output as it comes; return its exit status."""
+    try:
+        os.getcwd()
+    except FileNotFoundError:  # the sandbox was reset under this kernel: every command would fail obscurely
+        raise LabError("the folder this notebook works in was deleted (a reset?): re-run the notebook's "
+                       "first code cell to rebuild its sandbox") from None
     process = subprocess.Popen(command, shell=True, stdin=subprocess.DEVNULL,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:

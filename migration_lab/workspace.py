@@ -163,6 +163,7 @@ def open_sandbox(name, checkpoint="created", set_flask_app=True):
     show_lab_errors_as_messages()
     use_pipes_for_bang_commands()
     sandbox = Sandbox(name)
+    checkpoints.steps_until(checkpoint)  # an unknown checkpoint fails before anything is touched
     os.chdir(WORKSPACE.parent)  # never stand inside the folder being rebuilt
     os.environ.pop("DATABASE_URL", None)
     WORKSPACE.mkdir(exist_ok=True)

@@ -1,7 +1,7 @@
 """Schema snapshots and diffs, on real SQLite files."""
 import sqlite3
 
-from migration_lab.schema import diff, snapshot
+from migration_lab.schema import diff, side_by_side, snapshot
 
 
 def make_db(path, ddl):
@@ -60,3 +60,8 @@ def test_html_rendering_escapes_values(tmp_path):
     db = make_db(tmp_path / "a.db", "CREATE TABLE t (id INTEGER PRIMARY KEY, note TEXT DEFAULT '<b>');")
     html = snapshot(db)._repr_html_()
     assert "&lt;b&gt;" in html and "<b>table t</b>" in html
+
+
+def test_side_by_side_puts_each_text_under_its_title():
+    text = side_by_side("a\nbb", "x", titles=("left", "right"), gap=2)
+    assert text.splitlines() == ["left  right", "====  =====", "a     x", "bb"]

@@ -1,0 +1,84 @@
+"""Back up a sandbox's SQLite database before a migration, and put it back after a failed one.
+
+Both directions use SQLite's online backup API (``sqlite3.Connection.backup``), never a file copy.
+Copying ``jobs.db`` with ``cp`` while the app has it open can give a copy of a state that never
+existed: pages half-written by a transaction in progress, or (in WAL mode) without the committed
+changes still waiting in ``jobs.db-wal``. The backup API reads through SQLite itself: it copies a
+consistent snapshot of what is committed, WAL included, and restarts if a writer changes the
+database meanwhile. Restoring through it too rewrites the live file under SQLite's locks.
+"""
+import sqlite3
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+
+from .data import Fingerprint, fingerprint
+from .database import current_revision
+from .errors import LabError
+from .schema import Schema, snapshot
+
+BACKUP_FOLDER = Path("instance") / "backups"
+
+
+def copy_database(source, destination):
+    """Copy SQLite database ``source`` into ``destination`` with the backup API; check the copy."""
+    source, destination = Path(source), Path(destination)
+    if not source.is_file():
+        raise LabError(f"no database file {source.name} to copy: re-run the notebook's first code cell")
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    with closing(sqlite3.connect(source)) as reader, closing(sqlite3.connect(destination)) as writer:
+        reader.backup(writer)
+        verdict = writer.execute("PRAGMA integrity_check").fetchone()[0]
+    if verdict != "ok":
+        raise LabError(f"the copy {destination.name} fails SQLite's integrity check: {verdict}")
+
+
+@dataclass(frozen=True)
+class Backup:
+    """A copy of a sandbox's database and what it held: rows, schema, Alembic revision."""
+
+    path: Path
+    name: str              # the path as the learner reads it, relative to the sandbox root
+    fingerprint: Fingerprint
+    schema: Schema
+    revision: str = None
+
+    def __str__(self):
+        return (f"{self.name}: {self.fingerprint.rows} rows, {len(self.schema.tables)} tables, "
+                f"alembic revision {self.revision or 'none'}")
+
+
+def _state(path):
+    return fingerprint(path), snapshot(path), current_revision(path)
+
+
+def backup(sandbox, label="before-upgrade"):
+    """Copy ``instance/jobs.db`` to ``instance/backups/jobs.<label>.db``; returns the Backup."""
+    source = sandbox.require().database_path
+    name = (BACKUP_FOLDER / f"{source.stem}.{label}{source.suffix}").as_posix()
+    path = sandbox.root / name
+    if path.exists():
+        path.unlink()
+    copy_database(source, path)
+    copied = Backup(path, name, *_state(path))
+    if not copied.fingerprint.same_as(sandbox.fingerprint()):
+        raise LabError(f"the backup {name} does not hold the same rows as the database: do not migrate")
+    return copied
+
+
+def restore(sandbox, saved):
+    """Put ``saved`` back into ``instance/jobs.db``; returns the lines that prove it (rows, schema, revision)."""
+    database = sandbox.require().database_path
+    if not saved.path.is_file():
+        raise LabError(f"no backup at {saved.name}: run the backup cell before the migration")
+    copy_database(saved.path, database)
+    rows, schema, revision = _state(database)
+    checks = [
+        ("rows", rows.same_as(saved.fingerprint), f"{rows.rows} rows, original columns sha256 {rows.digest}"),
+        ("schema", schema == saved.schema, f"{len(schema.tables)} tables, identical to the backup's"),
+        ("alembic revision", revision == saved.revision, revision or "none"),
+    ]
+    failed = [what for what, ok, _ in checks if not ok]
+    if failed:
+        raise LabError(f"the restored database differs from {saved.name} in: {', '.join(failed)}")
+    return [f"{what:17} {shown}" for what, _, shown in checks]

@@ -1,0 +1,239 @@
+"""A real PostgreSQL for one sandbox, from the PyPI package ``pgserver``: no system install, no TCP port.
+
+``start(name)`` makes a fresh data directory under the system's temporary folder (one stable name
+per sandbox, so a notebook run twice reuses and cleans the same place), starts PostgreSQL on a unix
+socket inside it and returns a :class:`Server`; ``Server.stop()`` stops it and deletes the directory.
+URLs hold that directory's absolute path: pass them to code, never print them.
+
+As root, PostgreSQL refuses to run, so pgserver runs it as a system user named ``pgserver`` (it
+creates it with ``useradd``) and makes the folders above its own binaries readable by other users.
+That user must reach the data directory too: the temporary folder is fine, a folder under a 0700
+home is not, so the data directory never goes under workspace/.
+"""
+import getpass
+import os
+import shutil
+import stat
+import subprocess
+import tempfile
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import MetaData, create_engine, text
+from sqlalchemy.pool import NullPool
+
+from . import data
+from .database import connect, current_revision
+from .errors import LabError
+from .schema import snapshot
+
+DRIVER = "postgresql+psycopg2"
+ADMIN_DATABASE = "postgres"
+USER = "postgres"
+_RUNNING = {}  # sandbox name -> Server started by this process
+
+WHAT_TO_DO = ("What to do: reinstall the pinned packages (`pip install -r requirements.txt` brings pgserver "
+              "with its PostgreSQL binaries) and restart the kernel. If it still fails, the outputs saved in "
+              "the notebook show what the PostgreSQL cells do.")
+
+
+def _pgserver():
+    """Import pgserver quietly (platformdirs warns, with a machine path, when XDG_RUNTIME_DIR is unset)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import pgserver
+    except ImportError as error:
+        raise LabError(f"PostgreSQL cannot start: the package pgserver is not installed ({error}). "
+                       + WHAT_TO_DO) from None
+    return pgserver
+
+
+def _running_as_root():
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def _user():
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # a container user with no name
+        return str(os.getuid())
+
+
+def data_directory(name):
+    """Where the server of sandbox ``name`` keeps its files: the temporary folder, a stable name."""
+    return Path(tempfile.gettempdir()).resolve() / f"migration-lab-pg-{_user()}-{name}"
+
+
+def _closed_folders(path):
+    """The folders above ``path`` that another user (pgserver's) cannot enter."""
+    return [p for p in Path(path).parents if not p.stat().st_mode & stat.S_IXOTH]
+
+
+def _check_reachable(directory):
+    if _running_as_root():
+        closed = _closed_folders(directory)
+        if closed:
+            raise LabError(
+                "PostgreSQL cannot start: as root, pgserver runs the server as the system user 'pgserver', "
+                f"which cannot enter {', '.join(str(p) for p in closed)} (no execute permission for others). "
+                "Set TMPDIR to a folder every user can enter (e.g. TMPDIR=/tmp) and restart the kernel.")
+
+
+def _stop_leftover(directory, pgserver):
+    """Stop a server a crashed kernel left running in ``directory``, then delete the directory."""
+    if (directory / "postmaster.pid").exists():
+        user = "pgserver" if _running_as_root() else None
+        try:
+            pgserver.pg_ctl(["-m", "immediate", "-w", "stop"], pgdata=directory, user=user, timeout=20)
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired, KeyError, OSError):
+            pass  # not running any more: deleting the directory is enough
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+def _log_tail(directory, lines=15):
+    log = directory / "log"
+    if not log.exists():
+        return ""
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+
+
+class Server:
+    """One running PostgreSQL, reached through a unix socket in its data directory."""
+
+    def __init__(self, name, directory, handle):
+        self.name = name
+        self.directory = directory
+        self._handle = handle
+
+    def __repr__(self):
+        state = "running" if self._handle else "stopped"
+        return f"<PostgreSQL server of sandbox {self.name!r}, {state}>"
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    @property
+    def socket_directory(self):
+        return self._require().get_postmaster_info().socket_dir
+
+    @property
+    def version(self):
+        """``16.2``: the server's version, as PostgreSQL reports it."""
+        with connect(self.url(ADMIN_DATABASE)) as connection:
+            return connection.execute(text("SHOW server_version")).scalar_one().split()[0]
+
+    def url(self, database, driver=DRIVER):
+        """A SQLAlchemy URL for ``database`` (``driver="postgresql"`` gives the libpq form psql takes)."""
+        return f"{driver}://{USER}@/{database}?host={self.socket_directory}"
+
+    def create_database(self, name):
+        """A new, empty database on this server (dropped first if it exists); returns a Database."""
+        engine = create_engine(self.url(ADMIN_DATABASE), poolclass=NullPool, isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+        finally:
+            engine.dispose()
+        return Database(self, name)
+
+    def psql(self, database, *args, cwd=None):
+        """Run pgserver's own ``psql`` on ``database``; returns (exit status, output with errors merged)."""
+        from pgserver._commands import POSTGRES_BIN_PATH
+
+        command = [str(POSTGRES_BIN_PATH / "psql"), "-X", "-v", "ON_ERROR_STOP=1",
+                   "-d", self.url(database, driver="postgresql"), *args]
+        result = subprocess.run(command, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
+        return result.returncode, result.stdout
+
+    def stop(self):
+        """Stop the server and delete its data directory (safe to call twice)."""
+        if self._handle is not None:
+            self._handle.cleanup()  # cleanup_mode "delete": pg_ctl stop, then remove the directory
+            self._handle = None
+        shutil.rmtree(self.directory, ignore_errors=True)
+        if _RUNNING.get(self.name) is self:
+            del _RUNNING[self.name]
+
+    def _require(self):
+        if self._handle is None:
+            raise LabError(f"the PostgreSQL server of {self.name!r} is stopped: run the cell that starts it")
+        return self._handle
+
+
+@dataclass(frozen=True)
+class Database:
+    """One database of a Server; usable wherever the lab takes a target (snapshot, fingerprint...)."""
+
+    server: Server
+    name: str
+
+    @property
+    def database_url(self):
+        return self.server.url(self.name)
+
+    def schema(self):
+        return snapshot(self)
+
+    def fingerprint(self):
+        return data.fingerprint(self)
+
+    def count_rows(self, table=data.TABLE):
+        return data.count_rows(self, table)
+
+    def query(self, sql, **params):
+        """Rows of a SQL query, as a list of tuples."""
+        with connect(self) as connection:
+            return [tuple(row) for row in connection.execute(text(sql), params)]
+
+    def current_revision(self):
+        """What ``alembic_version`` holds, or None when Alembic has never touched the database."""
+        return current_revision(self)
+
+    def seed(self, table=data.TABLE):
+        """Insert the lab's rows (data/conversion_jobs.csv) into an existing, empty ``table``; returns how many.
+
+        Ids come from the CSV, so the id sequence is moved past them, as a restored dump would do.
+        """
+        with connect(self) as connection:
+            metadata = MetaData()
+            metadata.reflect(connection, only=[table])
+            rows = data.seed(connection, metadata.tables[table])
+            connection.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                    f"(SELECT max(id) FROM {table}))"))
+            connection.commit()
+        return rows
+
+    def run_sql_file(self, path, cwd=None):
+        """Apply a SQL script with psql, stopping at the first error; returns (exit status, output)."""
+        return self.server.psql(self.name, "-f", str(path), cwd=cwd)
+
+
+def start(name):
+    """Start a fresh PostgreSQL for sandbox ``name`` (any earlier one of that name is stopped first).
+
+    Raises LabError, saying why and what to do, when PostgreSQL cannot start.
+    """
+    pgserver = _pgserver()
+    if name in _RUNNING:
+        _RUNNING[name].stop()
+    directory = data_directory(name)
+    _check_reachable(directory)
+    _stop_leftover(directory, pgserver)
+    try:
+        handle = pgserver.get_server(directory, cleanup_mode="delete")
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError, RuntimeError,
+            AssertionError, KeyError) as error:
+        log = _log_tail(directory)
+        shutil.rmtree(directory, ignore_errors=True)
+        raise LabError(f"PostgreSQL (from pgserver) could not start: {type(error).__name__}: {error}"
+                       + (f"\nLast lines of the server log:\n{log}" if log else "") + "\n" + WHAT_TO_DO) from None
+    server = Server(name, directory, handle)
+    _RUNNING[name] = server
+    return server

@@ -1,0 +1,291 @@
+"""Migrations on big tables: seed many rows fast, then time Flask-Migrate against the raw SQL it runs.
+
+A database per size lives in the sandbox's ``instance/`` folder (``jobs_1m.db`` ...), at revision
+``0001_baseline`` of the recommended history (migration_lab.history), so ``DATABASE_URL=sqlite:///jobs_1m.db``
+points the app at it. Every timed operation runs on a fresh copy; the seeded files stay untouched.
+"""
+import csv
+import itertools
+import os
+import shutil
+import sqlite3
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from . import history
+from .inprocess import flask_db
+from .paths import DATA_CSV
+
+SIZES = (10_000, 100_000, 1_000_000)
+TABLE = "conversion_jobs"
+COLUMNS = ("id", "filename", "source_format", "target_format", "status", "size_bytes", "created_at",
+           "finished_at")
+
+# What 0002_tracking_columns does, by hand: SQLite only writes the new table definition.
+RAW_ADD_COLUMNS = (
+    "ALTER TABLE conversion_jobs ADD COLUMN progress INTEGER",
+    "ALTER TABLE conversion_jobs ADD COLUMN page_done INTEGER",
+    "ALTER TABLE conversion_jobs ADD COLUMN total_pages INTEGER",
+    "ALTER TABLE conversion_jobs ADD COLUMN message TEXT",
+)
+
+# What 0003_progress_default does, by hand: SQLite cannot alter a column, so the table is rebuilt
+# (the procedure of sqlite.org/lang_altertable.html, as Alembic's batch mode does it).
+RAW_REBUILD = (
+    "BEGIN",
+    "UPDATE conversion_jobs SET progress = CASE WHEN status = 'done' THEN 100 ELSE 0 END"
+    " WHERE progress IS NULL",
+    """CREATE TABLE conversion_jobs_new (
+    id INTEGER NOT NULL,
+    filename VARCHAR(255) NOT NULL,
+    source_format VARCHAR(10) NOT NULL,
+    target_format VARCHAR(10) NOT NULL,
+    status VARCHAR(20) NOT NULL,
+    size_bytes INTEGER,
+    created_at DATETIME NOT NULL,
+    finished_at DATETIME,
+    progress INTEGER DEFAULT '0' NOT NULL,
+    page_done INTEGER,
+    total_pages INTEGER,
+    message TEXT,
+    PRIMARY KEY (id)
+)""",
+    "INSERT INTO conversion_jobs_new SELECT id, filename, source_format, target_format, status, size_bytes,"
+    " created_at, finished_at, progress, page_done, total_pages, message FROM conversion_jobs",
+    "DROP TABLE conversion_jobs",
+    "ALTER TABLE conversion_jobs_new RENAME TO conversion_jobs",
+    "CREATE INDEX ix_conversion_jobs_status ON conversion_jobs (status)",
+    "COMMIT",
+)
+
+
+def label(rows):
+    """10_000 -> '10k', 1_000_000 -> '1m': short names for files and tables."""
+    for unit, size in (("m", 1_000_000), ("k", 1_000)):
+        if rows >= size and rows % size == 0:
+            return f"{rows // size}{unit}"
+    return str(rows)
+
+
+def database_path(root, rows):
+    return Path(root) / "instance" / f"jobs_{label(rows)}.db"
+
+
+def template_rows(csv_path=DATA_CSV):
+    """The CSV's rows without their id, stored as SQLAlchemy stores them in SQLite."""
+    def stored(column, raw):
+        if raw == "":
+            return None
+        if column == "size_bytes":
+            return int(raw)
+        if column.endswith("_at"):
+            return datetime.fromisoformat(raw).isoformat(sep=" ", timespec="microseconds")
+        return raw
+
+    with open(csv_path, newline="", encoding="utf-8") as handle:
+        return [tuple(stored(c, record[c]) for c in COLUMNS[1:]) for record in csv.DictReader(handle)]
+
+
+def generate_rows(count, templates=None, first_id=1):
+    """``count`` rows, row n being the CSV's row (n - 1) mod 400 with id n: the same on every run."""
+    templates = templates or template_rows()
+    cycle = itertools.cycle(templates)
+    return ((row_id, *next(cycle)) for row_id in range(first_id, first_id + count))
+
+
+def _batches(rows, size):
+    while batch := list(itertools.islice(rows, size)):
+        yield batch
+
+
+def progress_bar(total, description):
+    """A tqdm bar that prints the same text on every run: no rate, no times, fixed width, to stdout."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=description, file=sys.stdout, mininterval=0, maxinterval=float("inf"),
+                miniters=max(1, total // 10), bar_format="{desc}: {percentage:3.0f}%|{bar:20}| {n:,}/{total:,} rows")
+
+
+def seed_many(path, count, batch_size=50_000, progress=False):
+    """Append ``count`` generated rows to the conversion_jobs table of the SQLite file ``path``.
+
+    Rows are made and inserted one batch at a time (memory stays flat), one transaction per batch.
+    Returns the seconds it took.
+    """
+    started = time.perf_counter()
+    placeholders = ", ".join("?" * len(COLUMNS))
+    insert = f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) VALUES ({placeholders})"
+    bar = progress_bar(count, Path(path).name) if progress else None
+    connection = sqlite3.connect(path)
+    try:
+        first_id = connection.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {TABLE}").fetchone()[0]
+        for batch in _batches(generate_rows(count, first_id=first_id), batch_size):
+            with connection:
+                connection.executemany(insert, batch)
+            if bar is not None:
+                bar.update(len(batch))
+    finally:
+        connection.close()
+        if bar is not None:
+            bar.close()
+    return time.perf_counter() - started
+
+
+def upgrade(root, path, revision):
+    """``flask db upgrade <revision>`` in process on the SQLite file ``path``; returns the seconds."""
+    with history.using_database(path):
+        started = time.perf_counter()
+        flask_db(root, "upgrade", revision=revision)
+        return time.perf_counter() - started
+
+
+def statements_run_by_upgrade(root, path, revision):
+    """The SQL that changes ``path`` (no reads, no PRAGMAs) when Flask-Migrate upgrades it to ``revision``."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    seen = []
+
+    def record(connection, cursor, statement, parameters, context, executemany):
+        seen.append(" ".join(statement.split()))
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        history.flask_db_on(root, path, "upgrade", revision=revision)
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+    return [s for s in seen if s.split(" ", 1)[0].upper() in ("CREATE", "INSERT", "UPDATE", "DROP", "ALTER")]
+
+
+def run_sql(path, statements):
+    """Run SQL statements one by one on ``path`` (no implicit transactions); returns the seconds."""
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        started = time.perf_counter()
+        for statement in statements:
+            connection.execute(statement)
+        return time.perf_counter() - started
+    finally:
+        connection.close()
+
+
+@dataclass(frozen=True)
+class Seeded:
+    path: Path
+    rows: int
+    seconds: float
+
+
+def seed_database(root, rows, progress=False):
+    """A fresh ``instance/jobs_<size>.db``: 0001_baseline built by Flask-Migrate, then ``rows`` rows."""
+    path = database_path(root, rows)
+    path.unlink(missing_ok=True)
+    upgrade(root, path, history.BASELINE)
+    return Seeded(path, rows, seed_many(path, rows, progress=progress))
+
+
+OPERATIONS = {
+    "start_flask": "Flask-Migrate: upgrade with nothing to do",
+    "add_flask": "Flask-Migrate: upgrade to 0002 (add 4 columns)",
+    "add_raw": "raw SQL: 4 x ALTER TABLE ADD COLUMN",
+    "rebuild_flask": "Flask-Migrate: upgrade to 0003 (backfill + rebuild)",
+    "rebuild_raw": "raw SQL: backfill + manual rebuild",
+}
+
+
+@dataclass
+class Measurement:
+    """The best time of each operation on one database, and what the operations left behind."""
+
+    rows: int
+    seconds: dict = field(default_factory=dict)        # operation -> best (smallest) seconds
+    samples: dict = field(default_factory=dict)        # operation -> every sample
+    same_schema: bool = False                          # Flask-Migrate and raw SQL end alike
+    counts: dict = field(default_factory=dict)         # "flask"/"raw" -> (rows, rows with a progress)
+    pages: dict = field(default_factory=dict)          # page counts before and after the rebuild
+
+    def ratio(self, slower, faster):
+        return self.seconds[slower] / self.seconds[faster]
+
+
+def query_one(path, sql):
+    """The first row of a query on the SQLite file ``path``."""
+    connection = sqlite3.connect(path)
+    try:
+        return connection.execute(sql).fetchone()
+    finally:
+        connection.close()
+
+
+def _pages(path):
+    return query_one(path, "SELECT page_count, freelist_count FROM pragma_page_count(), pragma_freelist_count()")
+
+
+def _fresh_copy(source, target):
+    """Copy and flush to disk, so the timed operation does not pay for writing the copy."""
+    shutil.copyfile(source, target)
+    with open(target, "rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def measure(root, seeded, repeats=3):
+    """Time the OPERATIONS on copies of ``seeded`` (a Seeded); the copies are deleted afterwards.
+
+    Adding columns takes milliseconds, and a disk busy with other work can add as much again: it runs
+    ``repeats`` times, each on fresh copies, and the best time is kept (as timeit does). The rebuilds
+    then run once, on the last copies.
+    """
+    from .schema import diff, snapshot
+
+    source = Path(seeded.path)
+    copies = {kind: source.with_name(f"{source.stem}_{kind}.db") for kind in ("flask", "raw")}
+    samples = {name: [] for name in OPERATIONS}
+    result = Measurement(seeded.rows, samples=samples)
+    try:
+        for _ in range(repeats):
+            for path in copies.values():
+                _fresh_copy(source, path)
+            samples["start_flask"].append(upgrade(root, copies["flask"], history.BASELINE))
+            samples["add_flask"].append(upgrade(root, copies["flask"], history.TRACKING))
+            samples["add_raw"].append(run_sql(copies["raw"], RAW_ADD_COLUMNS))
+        before = _pages(copies["flask"])
+        samples["rebuild_flask"].append(upgrade(root, copies["flask"], history.PROGRESS_DEFAULT))
+        samples["rebuild_raw"].append(run_sql(copies["raw"], RAW_REBUILD))
+        result.seconds = {name: min(values) for name, values in samples.items()}
+        result.same_schema = not diff(snapshot(copies["flask"]), snapshot(copies["raw"]))
+        sql = f"SELECT COUNT(*), SUM(progress IS NOT NULL) FROM {TABLE}"
+        result.counts = {kind: query_one(path, sql) for kind, path in copies.items()}
+        result.pages = {"before": before[0], "after": _pages(copies["flask"])[0],
+                        "free after": _pages(copies["flask"])[1]}
+    finally:
+        for path in copies.values():
+            path.unlink(missing_ok=True)
+    return result
+
+
+def table(measurements):
+    """The best time of each operation, in milliseconds, one column per size: a text table."""
+    sizes = list(measurements)
+    lines = [f"{'operation':52}" + "".join(f"{label(rows):>11}" for rows in sizes)]
+    for name, description in OPERATIONS.items():
+        lines.append(f"{description:52}" + "".join(f"{measurements[rows].seconds[name] * 1000:9.1f}ms"
+                                                     for rows in sizes))
+    return "\n".join(lines)
+
+
+def plot(measurements):
+    """Time against rows, log-log, one line per operation (raw SQL dashed); returns the figure."""
+    import matplotlib.pyplot as plt
+
+    sizes = list(measurements)
+    figure, axes = plt.subplots(figsize=(8, 4.5))
+    for name, description in OPERATIONS.items():
+        axes.plot(sizes, [measurements[rows].seconds[name] for rows in sizes], marker="o", label=description,
+                  linestyle="--" if name.endswith("_raw") else "-")
+    axes.set(xscale="log", yscale="log", xlabel="rows in conversion_jobs", ylabel="seconds (best of the runs)",
+             title="Migration time against table size, SQLite")
+    axes.legend(fontsize=8)
+    return figure

@@ -1,0 +1,139 @@
+"""A real PostgreSQL from pgserver: started, used through the lab's helpers and the real CLI, stopped.
+
+These tests never skip: a PostgreSQL that cannot start is a failure to fix, here and in CI.
+"""
+import os
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import text
+
+from migration_lab import LabError, postgres
+from migration_lab.database import connect
+
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="module")
+def server():
+    with postgres.start(f"test_postgres_{WORKER}") as running:
+        yield running
+
+
+@pytest.fixture
+def database(server, request):
+    return server.create_database("t_" + request.node.name[:40].lower())
+
+
+def create_jobs_table(database):
+    with connect(database) as connection:
+        connection.execute(text(
+            "CREATE TABLE conversion_jobs (id SERIAL PRIMARY KEY, filename VARCHAR(255) NOT NULL, "
+            "source_format VARCHAR(10) NOT NULL, target_format VARCHAR(10) NOT NULL, "
+            "status VARCHAR(20) NOT NULL, size_bytes INTEGER, created_at TIMESTAMP NOT NULL, "
+            "finished_at TIMESTAMP)"))
+        connection.commit()
+
+
+def test_the_server_listens_on_a_unix_socket_in_its_data_directory(server):
+    assert server.directory == postgres.data_directory(server.name)
+    assert str(server.socket_directory).startswith(str(server.directory))
+    assert server.version.split(".")[0].isdigit()
+    assert "host=" in server.url("jobs") and "localhost" not in server.url("jobs")
+
+
+def test_seed_inserts_the_csv_rows_and_moves_the_id_sequence_past_them(database, make_sandbox):
+    create_jobs_table(database)
+    assert database.seed() == 400
+    first_rows = "SELECT id, filename, status, size_bytes FROM conversion_jobs WHERE id <= 3 ORDER BY id"
+    assert database.query(first_rows) == make_sandbox("created").query(first_rows)
+    next_id = database.query("SELECT nextval(pg_get_serial_sequence('conversion_jobs', 'id'))")[0][0]
+    assert next_id == 401
+
+
+def test_ddl_is_transactional_a_failed_transaction_leaves_no_column(database):
+    create_jobs_table(database)
+    database.seed()
+    before = database.schema()
+    with pytest.raises(Exception, match="contains null values"):
+        with connect(database) as connection:
+            connection.execute(text("ALTER TABLE conversion_jobs ADD COLUMN priority INTEGER"))
+            connection.execute(text("ALTER TABLE conversion_jobs ALTER COLUMN finished_at SET NOT NULL"))
+            connection.commit()
+    assert database.schema() == before
+
+
+def test_psql_applies_a_script_and_stops_at_the_first_error(database, tmp_path):
+    script = tmp_path / "upgrade.sql"
+    script.write_text("BEGIN;\nCREATE TABLE a (id int);\nCOMMIT;\n")
+    status, output = database.run_sql_file(script)
+    assert (status, output.split()) == (0, ["BEGIN", "CREATE", "TABLE", "COMMIT"])
+    script.write_text("BEGIN;\nCREATE TABLE b (id int);\nSELECT nope;\nCOMMIT;\n")
+    status, output = database.run_sql_file(script.name, cwd=tmp_path)
+    assert status == 3 and 'column "nope" does not exist' in output
+    assert [t for (t,) in database.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")] == ["a"]
+
+
+def test_current_revision_is_none_until_alembic_writes_it(database):
+    assert database.current_revision() is None
+    with connect(database) as connection:
+        connection.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)"))
+        connection.execute(text("INSERT INTO alembic_version VALUES ('0001_baseline')"))
+        connection.commit()
+    assert database.current_revision() == "0001_baseline"
+
+
+def test_the_flask_cli_reaches_it_through_database_url(server, make_sandbox):
+    sandbox = make_sandbox("generated")
+    database = server.create_database("t_cli")
+    env = {**os.environ, "DATABASE_URL": database.database_url}
+    result = subprocess.run([sys.executable, "-m", "flask", "db", "upgrade", "--directory=WEB_SERVICE/migrations"],
+                            cwd=sandbox.root, env=env, capture_output=True, text=True)
+    # The guide's first migration only adds columns: on an empty PostgreSQL the table is missing.
+    assert result.returncode == 1
+    assert "Context impl PostgresqlImpl." in result.stderr
+    assert 'relation "conversion_jobs" does not exist' in result.stderr
+    # Transactional DDL: even the alembic_version table Alembic created first is rolled back.
+    assert database.current_revision() is None and database.schema().tables == {}
+
+
+def test_start_again_replaces_the_running_server_and_stop_deletes_its_directory():
+    name = f"test_postgres_restart_{WORKER}"
+    first = postgres.start(name)
+    first.create_database("kept").query("SELECT 1")
+    second = postgres.start(name)
+    assert repr(first).endswith("stopped>") and repr(second).endswith("running>")
+    assert [n for (n,) in second.create_database("x").query(
+        "SELECT datname FROM pg_database WHERE datname = 'kept'")] == []
+    second.stop()
+    second.stop()
+    assert not postgres.data_directory(name).exists()
+    with pytest.raises(LabError, match="is stopped"):
+        second.url("x")
+
+
+def test_a_server_left_running_by_a_dead_process_is_stopped_and_replaced():
+    name = f"test_postgres_orphan_{WORKER}"
+    code = ("import os; from migration_lab import postgres; s = postgres.start(%r); "
+            "s.create_database('left'); os._exit(0)" % name)
+    subprocess.run([sys.executable, "-c", code], check=True)  # os._exit: no atexit, server left running
+    assert (postgres.data_directory(name) / "postmaster.pid").exists()
+    with postgres.start(name) as server:
+        assert server.create_database("fresh").query("SELECT count(*) FROM pg_database WHERE datname = 'left'") == [(0,)]
+    assert not postgres.data_directory(name).exists()
+
+
+def test_a_data_directory_under_a_closed_folder_is_refused_as_root_and_fine_otherwise(tmp_path, monkeypatch):
+    closed = tmp_path / "private"
+    closed.mkdir(mode=0o700)
+    assert postgres._closed_folders(closed / "pgdata")[0] == closed
+    monkeypatch.setattr("tempfile.tempdir", str(closed))
+    name = f"test_postgres_closed_{WORKER}"
+    if os.geteuid() == 0:  # the server would run as user 'pgserver', who cannot enter a 0700 folder
+        with pytest.raises(LabError, match="cannot enter .*private.*TMPDIR"):
+            postgres.start(name)
+    else:  # the server runs as the current user, who owns the folder
+        with postgres.start(name) as server:
+            assert server.create_database("ok").query("SELECT 1") == [(1,)]
+    assert oct(closed.stat().st_mode & 0o777) == "0o700"  # nothing was opened up
