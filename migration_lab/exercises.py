@@ -14,7 +14,6 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from alembic.script import ScriptDirectory
 from sqlalchemy import text as sql
 
 from . import checkpoints, data, model_edits, review, scenarios
@@ -22,7 +21,7 @@ from .database import connect
 from .errors import LabError
 from .inprocess import flask_db
 from .schema import diff
-from .timeline import app_schema, database_revisions, one_line, scratch_copy
+from .timeline import app_schema, database_revisions, history, one_line, scratch_copy
 from .workspace import copy_sample_project, open_sandbox
 
 TABLE = data.TABLE
@@ -94,16 +93,11 @@ def _rows_kept(checks, target, renames=None):
 
 def _scripts(sandbox):
     """The sandbox's revision scripts from base to head ([] before `flask db init`)."""
-    try:
-        return sandbox.migration_scripts()
-    except LabError:
-        return []
+    return history(sandbox.migrations)[0]
 
 
 def _heads(sandbox):
-    if not (sandbox.migrations / "versions").is_dir():
-        return ()
-    return tuple(sorted(ScriptDirectory(str(sandbox.migrations)).get_heads()))
+    return history(sandbox.migrations)[1]
 
 
 def _at_head(checks, sandbox, fix="run `flask db upgrade`"):
@@ -375,7 +369,7 @@ def check_downgrade(sandbox):
         checks.check(False, "", f"no revision {WORKER} in the history: re-run the exercise's start cell")
         return checks.result(DOWNGRADE)
     operations = review.review(script.path, "downgrade").operations
-    checks.check(operations, f"downgrade() of {WORKER} runs {len(operations)} operation(s)",
+    checks.check(bool(operations), f"downgrade() of {WORKER} runs {len(operations)} operation(s)",
                  f"downgrade() of {WORKER} does nothing")
     expected = _reference("upgraded")[1]
     with scratch_copy(sandbox) as scratch:
@@ -412,17 +406,16 @@ WEB_SERVICE/app.py). Then record that this database is at the baseline without r
 def check_baseline(sandbox):
     """Exercise 5: a history that builds the database from empty, and the database stamped at its head."""
     checks = _Checklist()
+    _rows_kept(checks, sandbox)
     if not checks.check((sandbox.migrations / "env.py").exists(), "WEB_SERVICE/migrations/ exists",
                         "no WEB_SERVICE/migrations/ yet: `flask db init` first"):
-        _rows_kept(checks, sandbox)
         return checks.result(BASELINE)
-    if not checks.check(bool(_scripts(sandbox)), f"the history has {len(_scripts(sandbox))} revision(s)",
+    revisions = len(_scripts(sandbox))
+    if not checks.check(revisions > 0, f"the history has {revisions} revision(s)",
                         "the history has no revision yet: generate the baseline"):
-        _rows_kept(checks, sandbox)
         return checks.result(BASELINE)
     stamped = _at_head(checks, sandbox, "mark it with `flask db stamp head` (an upgrade would create "
                        "tables that already exist)")
-    _rows_kept(checks, sandbox)
     with scratch_copy(sandbox) as scratch:
         scratch.empty_database()
         try:

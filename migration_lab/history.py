@@ -125,6 +125,11 @@ def write_history(root):
     versions = Path(root) / "WEB_SERVICE" / "migrations" / "versions"
     if not versions.is_dir():
         raise LabError("no WEB_SERVICE/migrations/versions: run `flask db init` first (checkpoint 'initialized')")
+    others = sorted(p.name for p in versions.glob("*.py") if p.stem not in REVISION_IDS)
+    model = (Path(root) / model_edits.MODEL_FILE).read_text(encoding="utf-8")
+    if others or ("    progress = " in model and FINAL_COLUMNS.splitlines()[0] not in model):
+        raise LabError("the recommended history replaces the guide's steps: open the sandbox at checkpoint "
+                       f"'initialized' (found {', '.join(others) or 'a progress column in the model'})")
     paths = []
     for revision in REVISION_IDS:
         path = versions / f"{revision}.py"

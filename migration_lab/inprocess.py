@@ -13,6 +13,7 @@ import traceback
 from pathlib import Path
 
 import flask_migrate
+from alembic.config import Config
 
 from .errors import LabError
 
@@ -87,6 +88,21 @@ def _quiet_logging():
                 lg.disabled = False
 
 
+@contextlib.contextmanager
+def _alembic_prints_to(output):
+    """Alembic's Config keeps the ``sys.stdout`` of import time: send what it prints to ``output``."""
+    original = Config.print_stdout
+
+    def print_stdout(config, text, *args):
+        output.write((str(text) % args if args else str(text)) + "\n")
+
+    Config.print_stdout = print_stdout
+    try:
+        yield
+    finally:
+        Config.print_stdout = original
+
+
 def flask_db(root, command, **options):
     """Call ``flask_migrate.<command>`` on the sandbox at ``root``, as ``flask db <command>`` would.
 
@@ -97,7 +113,8 @@ def flask_db(root, command, **options):
     output = io.StringIO()
     with load_app(root) as app, app.app_context(), _quiet_logging():
         try:
-            with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
+            with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output), \
+                    _alembic_prints_to(output):
                 getattr(flask_migrate, command)(**options)
         except SystemExit:
             raise LabError(f"flask db {command} failed in {root.name}:\n{output.getvalue().strip()}") from None

@@ -16,8 +16,8 @@ from datetime import datetime
 from pathlib import Path
 
 from . import history
-from .inprocess import flask_db
 from .paths import DATA_CSV
+from .schema import diff, snapshot
 
 SIZES = (10_000, 100_000, 1_000_000)
 TABLE = "conversion_jobs"
@@ -71,6 +71,7 @@ def label(rows):
 
 
 def database_path(root, rows):
+    """Where the database of ``rows`` rows lives in a sandbox: ``instance/jobs_1m.db`` ..."""
     return Path(root) / "instance" / f"jobs_{label(rows)}.db"
 
 
@@ -136,10 +137,9 @@ def seed_many(path, count, batch_size=50_000, progress=False):
 
 def upgrade(root, path, revision):
     """``flask db upgrade <revision>`` in process on the SQLite file ``path``; returns the seconds."""
-    with history.using_database(path):
-        started = time.perf_counter()
-        flask_db(root, "upgrade", revision=revision)
-        return time.perf_counter() - started
+    started = time.perf_counter()
+    history.flask_db_on(root, path, "upgrade", revision=revision)
+    return time.perf_counter() - started
 
 
 def statements_run_by_upgrade(root, path, revision):
@@ -205,7 +205,7 @@ class Measurement:
     samples: dict = field(default_factory=dict)        # operation -> every sample
     same_schema: bool = False                          # Flask-Migrate and raw SQL end alike
     counts: dict = field(default_factory=dict)         # "flask"/"raw" -> (rows, rows with a progress)
-    pages: dict = field(default_factory=dict)          # page counts before and after the rebuild
+    pages: dict = field(default_factory=dict)          # pages before and after the rebuild, free after
 
     def ratio(self, slower, faster):
         return self.seconds[slower] / self.seconds[faster]
@@ -238,8 +238,6 @@ def measure(root, seeded, repeats=3):
     ``repeats`` times, each on fresh copies, and the best time is kept (as timeit does). The rebuilds
     then run once, on the last copies.
     """
-    from .schema import diff, snapshot
-
     source = Path(seeded.path)
     copies = {kind: source.with_name(f"{source.stem}_{kind}.db") for kind in ("flask", "raw")}
     samples = {name: [] for name in OPERATIONS}
@@ -251,15 +249,15 @@ def measure(root, seeded, repeats=3):
             samples["start_flask"].append(upgrade(root, copies["flask"], history.BASELINE))
             samples["add_flask"].append(upgrade(root, copies["flask"], history.TRACKING))
             samples["add_raw"].append(run_sql(copies["raw"], RAW_ADD_COLUMNS))
-        before = _pages(copies["flask"])
+        pages_before, _ = _pages(copies["flask"])
         samples["rebuild_flask"].append(upgrade(root, copies["flask"], history.PROGRESS_DEFAULT))
         samples["rebuild_raw"].append(run_sql(copies["raw"], RAW_REBUILD))
         result.seconds = {name: min(values) for name, values in samples.items()}
         result.same_schema = not diff(snapshot(copies["flask"]), snapshot(copies["raw"]))
         sql = f"SELECT COUNT(*), SUM(progress IS NOT NULL) FROM {TABLE}"
         result.counts = {kind: query_one(path, sql) for kind, path in copies.items()}
-        result.pages = {"before": before[0], "after": _pages(copies["flask"])[0],
-                        "free after": _pages(copies["flask"])[1]}
+        pages_after, free_after = _pages(copies["flask"])
+        result.pages = {"before": pages_before, "after": pages_after, "free after": free_after}
     finally:
         for path in copies.values():
             path.unlink(missing_ok=True)
@@ -280,11 +278,13 @@ def plot(measurements):
     """Time against rows, log-log, one line per operation (raw SQL dashed); returns the figure."""
     import matplotlib.pyplot as plt
 
+    colours = {"start": "tab:gray", "add": "tab:blue", "rebuild": "tab:red"}
     sizes = list(measurements)
     figure, axes = plt.subplots(figsize=(8, 4.5))
     for name, description in OPERATIONS.items():
+        kind, way = name.split("_")
         axes.plot(sizes, [measurements[rows].seconds[name] for rows in sizes], marker="o", label=description,
-                  linestyle="--" if name.endswith("_raw") else "-")
+                  color=colours[kind], linestyle="--" if way == "raw" else "-")
     axes.set(xscale="log", yscale="log", xlabel="rows in conversion_jobs", ylabel="seconds (best of the runs)",
              title="Migration time against table size, SQLite")
     axes.legend(fontsize=8)

@@ -35,6 +35,14 @@ def database_revisions(target):
         return tuple(sorted(connection.execute(text(f"SELECT version_num FROM {BOOKKEEPING}")).scalars()))
 
 
+def history(migrations):
+    """(revision scripts from base to head, sorted head ids) of a migrations folder; ([], ()) before init."""
+    if not (Path(migrations) / "versions").is_dir():
+        return [], ()
+    directory = ScriptDirectory(str(migrations))
+    return list(reversed(list(directory.walk_revisions()))), tuple(sorted(directory.get_heads()))
+
+
 def one_line(error, root=None):
     """What went wrong, in one line a learner can read (the last line the command printed)."""
     if isinstance(error, LabError):
@@ -62,17 +70,6 @@ class Scratch:
     def flask_db(self, command, **options):
         """``flask db <command>`` on the copy, in process; a failure raises."""
         return flask_db(self.root, command, **options)
-
-    def scripts(self):
-        """Revision scripts from base to head (alembic Script objects)."""
-        if not (self.migrations / "versions").is_dir():
-            return []
-        return list(reversed(list(ScriptDirectory(str(self.migrations)).walk_revisions())))
-
-    def heads(self):
-        if not (self.migrations / "versions").is_dir():
-            return ()
-        return tuple(sorted(ScriptDirectory(str(self.migrations)).get_heads()))
 
     def schema(self):
         return app_schema(self.database_path) if self.database_path.exists() else schema.Schema({})
@@ -210,11 +207,11 @@ def build(sandbox, start="database"):
     if start not in ("database", "empty"):
         raise LabError(f"start must be 'database' or 'empty', not {start!r}")
     with scratch_copy(sandbox) as scratch:
-        scripts = scratch.scripts()
+        scripts, heads = history(scratch.migrations)
         if not scripts:
             raise LabError("no revision in WEB_SERVICE/migrations/versions yet: nothing to explore "
                            "(run `flask db migrate` first)")
-        heads, current = scratch.heads(), scratch.revisions()
+        current = scratch.revisions()
         base_error, origin = None, "a copy of its database (no revision applied yet)"
         if start == "empty":
             scratch.empty_database()
@@ -229,8 +226,8 @@ def build(sandbox, start="database"):
         states = [State(None, "no migration applied", (), None if base_error else scratch.schema(), base_error,
                         is_current=not current)]
         for script in scripts:
-            parents = script.down_revision if isinstance(script.down_revision, tuple) else \
-                (() if script.down_revision is None else (script.down_revision,))
+            down = script.down_revision
+            parents = () if down is None else (down,) if isinstance(down, str) else tuple(down)
             snapshot, error = None, base_error and "base could not be built"
             if not base_error:
                 scratch.restore(base)
@@ -239,6 +236,6 @@ def build(sandbox, start="database"):
                     snapshot = scratch.schema()
                 except Exception as failure:  # a broken script is a fact to show, not a crash
                     error = f"upgrade failed: {one_line(failure, scratch.root)}"
-            states.append(State(script.revision, (script.doc or "").strip(), tuple(parents), snapshot, error,
+            states.append(State(script.revision, (script.doc or "").strip(), parents, snapshot, error,
                                 script.revision in heads, script.revision in current))
     return Timeline(getattr(sandbox, "name", Path(str(sandbox)).name), origin, tuple(states))

@@ -52,7 +52,6 @@ class SchemaExplorer(LabWidget):
         self.next = w.Button(description="next", icon="arrow-right", tooltip="the revision after")
         self.view = w.HTML()
         self.view.add_class("lab-explorer-view")
-        self.view._view_name = "NoSuchView"  # BROKEN ON PURPOSE
         self.previous.on_click(lambda _: self.step(-1))
         self.next.on_click(lambda _: self.step(+1))
         self.picker.observe(lambda _: self._show(), names="value")

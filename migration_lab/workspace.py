@@ -7,10 +7,10 @@ import shutil
 import sys
 from pathlib import Path
 
-from sqlalchemy import inspect, text
+from sqlalchemy import text
 
 from . import checkpoints, data, model_edits, schema
-from .database import connect
+from .database import connect, current_revision
 from .errors import LabError, show_lab_errors_as_messages
 from .inprocess import load_app, model_metadata
 from .shell import use_pipes_for_bang_commands
@@ -83,10 +83,7 @@ class Sandbox:
 
     def current_revision(self):
         """What ``alembic_version`` holds, or None when Alembic has never touched the database."""
-        with connect(self.require()) as connection:
-            if "alembic_version" not in inspect(connection).get_table_names():
-                return None
-            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        return current_revision(self.require())
 
     def migration_scripts(self):
         """Revision scripts from base to head, as alembic's Script objects."""

@@ -51,6 +51,11 @@ def test_writing_twice_changes_nothing(project):
     assert project.model_file.read_text() == model
 
 
+def test_refuses_a_project_past_init(make_sandbox):
+    with pytest.raises(LabError, match="checkpoint 'initialized'"):
+        write_history(make_sandbox("generated").root)
+
+
 def test_baseline_builds_what_create_all_built(project, tmp_path):
     fresh = tmp_path / "fresh.db"
     flask_db_on(project.root, fresh, "upgrade", revision=BASELINE)
