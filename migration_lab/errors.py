@@ -1,4 +1,5 @@
 """The one exception the lab raises, shown in notebooks as a message rather than a traceback."""
+from .ipython import current_shell
 
 
 class LabError(Exception):
@@ -7,11 +8,7 @@ class LabError(Exception):
 
 def show_lab_errors_as_messages():
     """In IPython, print a LabError as one clear paragraph instead of a traceback."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return
-    shell = get_ipython()
+    shell = current_shell()
     if shell is None:
         return
 

@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 from .errors import LabError
+from .ipython import current_shell
 
 
 def run(command):
@@ -37,11 +38,7 @@ def run(command):
 
 def use_pipes_for_bang_commands():
     """In IPython, make ``!command`` use :func:`run` (``$name`` and ``{expr}`` still expand)."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return
-    shell = get_ipython()
+    shell = current_shell()
     if shell is None:
         return
 
