@@ -1,4 +1,5 @@
 """Engines for a sandbox, a SQLite file or a URL, opened briefly and always closed."""
+import os
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -39,3 +40,17 @@ def current_revision(target):
         if "alembic_version" not in inspect(connection).get_table_names():
             return None
         return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+@contextmanager
+def app_database_url(url):
+    """The sandbox app reads ``DATABASE_URL``: set it to ``url`` (or unset it, for None) during the block."""
+    saved = os.environ.pop("DATABASE_URL", None)
+    if url is not None:
+        os.environ["DATABASE_URL"] = url
+    try:
+        yield url
+    finally:
+        os.environ.pop("DATABASE_URL", None)
+        if saved is not None:
+            os.environ["DATABASE_URL"] = saved

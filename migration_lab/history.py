@@ -11,12 +11,11 @@ Three hand-written revisions with readable ids, so every output that names them 
 ``write_history(root)`` puts them (and the matching model) into a project whose migrations folder
 exists (after `flask db init`); ``write_ci_tests(root)`` adds the pytest file a team keeps beside them.
 """
-import contextlib
-import os
 from pathlib import Path
 
 from . import model_edits
 from .checkpoints import GUIDE_MESSAGE
+from .database import app_database_url
 from .errors import LabError
 from .inprocess import flask_db
 
@@ -139,18 +138,9 @@ def write_history(root):
     return paths
 
 
-@contextlib.contextmanager
 def using_database(path):
     """Point the sandbox app at the SQLite file ``path`` (through ``DATABASE_URL``) for the block."""
-    saved = os.environ.get("DATABASE_URL")
-    os.environ["DATABASE_URL"] = f"sqlite:///{Path(path).resolve()}"
-    try:
-        yield
-    finally:
-        if saved is None:
-            os.environ.pop("DATABASE_URL", None)
-        else:
-            os.environ["DATABASE_URL"] = saved
+    return app_database_url(f"sqlite:///{Path(path).resolve()}")
 
 
 def flask_db_on(root, path, command, **options):

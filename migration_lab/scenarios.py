@@ -8,15 +8,15 @@ module, show and hand-edit a generated script, and describe the revision graph b
 import ast
 import contextlib
 import io
-import os
 import re
 from pathlib import Path
 
 from sqlalchemy import inspect, text
 
 from . import data
-from .database import connect
+from .database import app_database_url, connect
 from .errors import LabError
+from .timeline import database_revisions
 from .model_edits import unified_diff
 from .workspace import open_sandbox
 
@@ -86,26 +86,12 @@ def renamed(columns, **renames):
     return [renames.get(column, column) for column in columns]
 
 
-@contextlib.contextmanager
-def database_url(url):
-    """Point the sandbox app at another database for the duration of the block."""
-    saved = os.environ.get("DATABASE_URL")
-    os.environ["DATABASE_URL"] = url
-    try:
-        yield url
-    finally:
-        if saved is None:
-            os.environ.pop("DATABASE_URL", None)
-        else:
-            os.environ["DATABASE_URL"] = saved
-
-
 def create_database_from_models(sandbox, filename):
     """A new SQLite file ``instance/<filename>`` built by ``db.create_all()`` from today's models."""
     path = sandbox.require().root / "instance" / filename
     if path.exists():
         path.unlink()
-    with database_url(f"sqlite:///{path}"), sandbox.flask_app() as app, app.app_context():
+    with app_database_url(f"sqlite:///{path}"), sandbox.flask_app() as app, app.app_context():
         app.extensions["migrate"].db.create_all()
     print(f"created {_relative(sandbox, path)} with db.create_all(): tables {', '.join(table_names(path))}")
     return path
@@ -235,13 +221,6 @@ def script_path(sandbox, message):
 def _parents(script):
     down = script.down_revision
     return () if down is None else (down,) if isinstance(down, str) else tuple(down)
-
-
-def database_revisions(sandbox):
-    """The revisions ``alembic_version`` holds: none at base, two while two heads are applied."""
-    if "alembic_version" not in table_names(sandbox):
-        return []
-    return sorted(revision for (revision,) in sandbox.query("SELECT version_num FROM alembic_version"))
 
 
 def revision_graph(sandbox):

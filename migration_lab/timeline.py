@@ -4,7 +4,6 @@ Nothing here upgrades or downgrades the learner's own database: each state is bu
 of the sandbox in a temporary folder (the app, its migrations, its database), deleted afterwards.
 """
 import contextlib
-import os
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
 from . import data, schema
-from .database import connect
+from .database import app_database_url, connect
 from .errors import LabError
 from .inprocess import PACKAGE, flask_db
 
@@ -100,15 +99,11 @@ class Scratch:
 def scratch_copy(sandbox):
     """A :class:`Scratch` copy of a sandbox (or a project folder), removed when the block ends."""
     root = Path(sandbox.require().root if hasattr(sandbox, "require") else sandbox)
-    saved_url = os.environ.pop("DATABASE_URL", None)  # the copy must use its own database file
-    try:
-        with tempfile.TemporaryDirectory(prefix="migration-lab-") as folder:
-            copy = Path(folder) / root.name
-            shutil.copytree(root, copy, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints"))
-            yield Scratch(copy)
-    finally:
-        if saved_url is not None:
-            os.environ["DATABASE_URL"] = saved_url
+    # the copy must use its own database file, whatever DATABASE_URL says
+    with app_database_url(None), tempfile.TemporaryDirectory(prefix="migration-lab-") as folder:
+        copy = Path(folder) / root.name
+        shutil.copytree(root, copy, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints"))
+        yield Scratch(copy)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ import pytest
 from migration_lab import LabError, compare, fingerprint, scenarios, snapshot
 from migration_lab.data import original_columns
 from migration_lab.inprocess import flask_db
+from migration_lab.timeline import database_revisions
 
 TRACKING = ["progress", "page_done", "total_pages", "message"]
 
@@ -141,7 +142,7 @@ def test_revision_graph_from_branches_to_merge(upgraded):
     flask_db(upgraded.root, "upgrade")
     assert scenarios.revision_graph(upgraded)[-1] == (
         "3. 'Merge' <- 'Dev A', 'Dev B'  (head, merge point, the database is here)")
-    assert scenarios.database_revisions(upgraded) == [scenarios.script_path(upgraded, "Merge").name[:12]]
+    assert database_revisions(upgraded) == (scenarios.script_path(upgraded, "Merge").name[:12],)
     assert scenarios.script_path(upgraded, "Merge").name.endswith("_merge.py")
     with pytest.raises(LabError):
         scenarios.script_path(upgraded, "nothing has this message")
