@@ -35,7 +35,7 @@ browser:  ## Debian's chromium for the browser test: installed when missing if w
 	fi
 
 notebooks: $(STAMP)  ## re-execute notebooks and save their sanitized outputs (maintainers)
-	$(BIN)/python tools/execute_notebooks.py
+	$(BIN)/python -m tools.execute_notebooks
 
 reset: $(STAMP)  ## delete every sandbox under workspace/
 	$(BIN)/python -m migration_lab reset --all
@@ -44,7 +44,7 @@ doctor: $(STAMP)  ## check this machine for the lab
 	$(BIN)/python -m migration_lab doctor
 
 bench: $(STAMP)  ## time the notebooks and the suite (prints figures, never fails on them)
-	$(BIN)/python tools/benchmark.py
+	$(BIN)/python -m tools.benchmark
 
 clean:
 	rm -rf $(VENV) workspace

@@ -12,15 +12,15 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
-from .data import Fingerprint, fingerprint
-from .database import current_revision
+from .data import Fingerprint
+from .database import SQLiteFile
 from .errors import LabError
-from .schema import Schema, snapshot
+from .schema import Schema
 
 BACKUP_FOLDER = Path("instance") / "backups"
 
 
-def copy_database(source, destination):
+def copy_sqlite_database(source, destination):
     """Copy SQLite database ``source`` into ``destination`` with the backup API; check the copy."""
     source, destination = Path(source), Path(destination)
     if not source.is_file():
@@ -47,31 +47,34 @@ class Backup:
         return (f"{self.name}: {self.fingerprint.rows} rows, {len(self.schema.tables)} tables, "
                 f"alembic revision {self.revision or 'none'}")
 
+    __repr__ = __str__
+
 
 def _state(path):
-    return fingerprint(path), snapshot(path), current_revision(path)
+    database = SQLiteFile(path)
+    return database.fingerprint(), database.schema(), database.current_revision()
 
 
-def backup(sandbox, label="before-upgrade"):
+def back_up_database(sandbox, label="before-upgrade"):
     """Copy ``instance/jobs.db`` to ``instance/backups/jobs.<label>.db``; returns the Backup."""
     source = sandbox.require().database_path
     name = (BACKUP_FOLDER / f"{source.stem}.{label}{source.suffix}").as_posix()
     path = sandbox.root / name
     if path.exists():
         path.unlink()
-    copy_database(source, path)
+    copy_sqlite_database(source, path)
     copied = Backup(path, name, *_state(path))
     if not copied.fingerprint.same_as(sandbox.fingerprint()):
         raise LabError(f"the backup {name} does not hold the same rows as the database: do not migrate")
     return copied
 
 
-def restore(sandbox, saved):
-    """Put ``saved`` back into ``instance/jobs.db``; returns the lines that prove it (rows, schema, revision)."""
+def restore_database(sandbox, saved):
+    """Put ``saved`` back into ``instance/jobs.db``; returns the text that proves it (rows, schema, revision)."""
     database = sandbox.require().database_path
     if not saved.path.is_file():
         raise LabError(f"no backup at {saved.name}: run the backup cell before the migration")
-    copy_database(saved.path, database)
+    copy_sqlite_database(saved.path, database)
     rows, schema, revision = _state(database)
     checks = [
         ("rows", rows.same_as(saved.fingerprint), f"{rows.rows} rows, original columns sha256 {rows.digest}"),
@@ -81,4 +84,4 @@ def restore(sandbox, saved):
     failed = [what for what, ok, _ in checks if not ok]
     if failed:
         raise LabError(f"the restored database differs from {saved.name} in: {', '.join(failed)}")
-    return [f"{what:17} {shown}" for what, _, shown in checks]
+    return "\n".join(f"{what:17} {shown}" for what, _, shown in checks)

@@ -6,6 +6,8 @@ from pathlib import Path
 from . import doctor, workspace
 from .errors import LabError
 from .paths import REQUIREMENTS, relative_to_project
+from .project import create_sample_project
+from .render import text_table
 
 GUIDE_PACKAGES = ("Flask", "Flask-SQLAlchemy", "Flask-Migrate")
 
@@ -32,21 +34,23 @@ def cmd_status(args):
     rows = [("sandbox", "checkpoint", "alembic revision", "rows")]
     for box in boxes:
         try:
-            revision, count = box.current_revision() or "-", str(box.count_rows())
+            revision, count = ", ".join(box.current_heads()) or "-", str(box.count_rows())
         except Exception as error:  # a half-built or broken sandbox is reported, not fatal
             revision, count = f"unreadable ({type(error).__name__})", "-"
         rows.append((box.name, box.checkpoint or "-", revision, count))
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
-    for row in rows:
-        print("  ".join(value.ljust(width) for value, width in zip(row, widths)).rstrip())
+    print(text_table(rows))
     return 0
 
 
 def cmd_new(args):
     target = Path(args.directory)
-    if target.exists() and any(target.iterdir()):
-        raise LabError(f"{target} exists and is not empty: choose a new folder")
-    rows = workspace.copy_sample_project(target)
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise LabError(f"{target} exists and is not an empty folder: choose a new folder")
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise LabError(f"cannot create {target}: {error.strerror}; choose a folder you can write to") from None
+    rows = create_sample_project(target).count_rows()
     pins = doctor.pinned_requirements(REQUIREMENTS)
     (target / "requirements.txt").write_text("".join(f"{n}=={pins[n]}\n" for n in GUIDE_PACKAGES))
     print(f"created {target}/ : WEB_SERVICE/, instance/jobs.db ({rows} rows), requirements.txt")
@@ -81,4 +85,8 @@ def main(argv=None):
         return args.run(args)
     except LabError as error:
         print(f"error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:  # a folder that cannot be created or read: say which, never a traceback
+        print(f"error: {error.strerror or error}"
+              + (f": {error.filename}" if error.filename else ""), file=sys.stderr)
         return 2

@@ -1,4 +1,7 @@
-"""The rows: seed them from data/, count them, and fingerprint them to prove they survived."""
+"""The rows: seed them from data/, and fingerprint them to prove they survived a migration.
+
+Every function here takes an open SQLAlchemy connection; :mod:`migration_lab.database` opens them.
+"""
 import csv
 import hashlib
 from dataclasses import dataclass
@@ -6,7 +9,6 @@ from datetime import datetime
 
 from sqlalchemy import DateTime, Integer, inspect, insert, text
 
-from .database import connect
 from .paths import DATA_CSV
 
 TABLE = "conversion_jobs"
@@ -35,16 +37,14 @@ def read_rows(table, csv_path=DATA_CSV):
 
 
 def seed(connection, table, csv_path=DATA_CSV):
-    """Insert every row of the CSV into ``table``; returns how many."""
+    """Insert every row of the CSV into ``table`` (a SQLAlchemy Table); returns how many."""
     rows = list(read_rows(table, csv_path))
     connection.execute(insert(table), rows)
     return len(rows)
 
 
-def count_rows(target, table=TABLE):
-    """How many rows ``table`` holds in a sandbox, SQLite file or database URL."""
-    with connect(target) as connection:
-        return connection.execute(text(f'SELECT COUNT(*) FROM "{table}"')).scalar_one()
+def column_names(connection, table=TABLE):
+    return [c["name"] for c in inspect(connection).get_columns(table)]
 
 
 @dataclass(frozen=True)
@@ -65,24 +65,25 @@ class Fingerprint:
         return self.rows == other.rows and self.digest == other.digest
 
 
-def fingerprint(target, table=TABLE, columns=None):
-    """Fingerprint the original columns of ``table``; a dropped column counts as all NULL."""
-    columns = list(columns or original_columns())
-    with connect(target) as connection:
-        present = {c["name"] for c in inspect(connection).get_columns(table)}
-        selected = ", ".join(f'"{c}"' if c in present else "NULL" for c in columns)
-        result = connection.execute(text(f'SELECT {selected} FROM "{table}" ORDER BY id'))
-        digest = hashlib.sha256()
-        rows = 0
-        for row in result:
-            digest.update("\x1f".join("\\N" if v is None else str(v) for v in row).encode())
-            digest.update(b"\x1e")
-            rows += 1
-    missing = tuple(c for c in columns if c not in present)
-    return Fingerprint(rows, digest.hexdigest()[:16], missing)
+def fingerprint(connection, table=TABLE, renamed=None, columns=None):
+    """Fingerprint the original columns of ``table``; a dropped column counts as all NULL.
+
+    ``renamed`` ({old: new}) reads a renamed column under its new name, so a rename that kept
+    every value gives the same fingerprint as before.
+    """
+    renamed = renamed or {}
+    wanted = [renamed.get(c, c) for c in (columns or original_columns())]
+    present = set(column_names(connection, table))
+    selected = ", ".join(f'"{c}"' if c in present else "NULL" for c in wanted)
+    digest, rows = hashlib.sha256(), 0
+    for row in connection.execute(text(f'SELECT {selected} FROM "{table}" ORDER BY id')):
+        digest.update("\x1f".join("\\N" if v is None else str(v) for v in row).encode())
+        digest.update(b"\x1e")
+        rows += 1
+    return Fingerprint(rows, digest.hexdigest()[:16], tuple(c for c in wanted if c not in present))
 
 
-def compare(before, after):
+def compare_rows(before, after):
     """One line a learner can read: did the rows survive between two fingerprints?"""
     if before.same_as(after):
         return f"rows kept: {after.rows} before, {after.rows} after, original columns identical"
@@ -92,3 +93,10 @@ def compare(before, after):
     elif before.rows == after.rows:
         lines.append("same number of rows, but values in the original columns differ")
     return "; ".join(lines)
+
+
+def count_non_null(connection, columns, table=TABLE):
+    """For each column, how many rows hold a value; ``'column missing'`` when the column is gone."""
+    present = set(column_names(connection, table))
+    return {column: connection.execute(text(f'SELECT COUNT("{column}") FROM "{table}"')).scalar_one()
+            if column in present else "column missing" for column in columns}

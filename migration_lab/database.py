@@ -1,32 +1,33 @@
-"""Engines for a sandbox, a SQLite file or a URL, opened briefly and always closed."""
+"""One way to read and write any database of the lab: a sandbox's SQLite file, a copy, a PostgreSQL.
+
+:class:`Database` is the facade. A subclass only says where the database is (its ``url``); every
+reader is written once here: the schema, the row fingerprint, row counts, ad-hoc SQL, and the
+revision Alembic recorded. Each call opens a connection without a pool and closes it, so nothing
+holds the SQLite file between cells (a learner may copy, delete or restore it at any time).
+"""
 import os
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, inspect, text
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import URL
 from sqlalchemy.pool import NullPool
 
+from . import data
 from .errors import LabError
+from .schema import read_schema
 
 
-def url_of(target):
-    """A SQLAlchemy URL for a Sandbox, a path to a SQLite file, or a URL."""
-    url = getattr(target, "database_url", None)
-    if url:
-        return url
-    text = str(target)
-    if "://" in text:
-        return text
-    path = Path(text)
-    if not path.exists():
-        raise LabError(f"no database file at {path}: re-run the notebook's first code cell to rebuild the sandbox")
-    return f"sqlite:///{path.resolve()}"
+def sqlite_url(path):
+    """The SQLAlchemy URL of the SQLite file ``path`` (absolute: it does not depend on the cwd)."""
+    return URL.create("sqlite", database=str(Path(path).resolve())).render_as_string()
 
 
 @contextmanager
-def connect(target):
-    """A connection with no pool left behind: nothing holds the file once the block ends."""
-    engine = create_engine(url_of(target), poolclass=NullPool)
+def connect(url):
+    """A connection to ``url`` with no pool left behind: nothing holds the database once the block ends."""
+    engine = create_engine(url, poolclass=NullPool)
     try:
         with engine.connect() as connection:
             yield connection
@@ -34,17 +35,86 @@ def connect(target):
         engine.dispose()
 
 
-def current_revision(target):
-    """What ``alembic_version`` holds in a Sandbox, SQLite file or URL; None when Alembic never touched it."""
-    with connect(target) as connection:
-        if "alembic_version" not in inspect(connection).get_table_names():
-            return None
-        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+class Database:
+    """A database the lab reads: subclasses give its SQLAlchemy ``url``."""
+
+    @property
+    def url(self):
+        raise NotImplementedError
+
+    def connect(self):
+        return connect(self.url)
+
+    def schema(self):
+        """Every table, read from the database itself (not from the models)."""
+        with self.connect() as connection:
+            return read_schema(connection)
+
+    def fingerprint(self, renamed=None, table=data.TABLE):
+        """The rows of the original columns, hashed; ``renamed={"old": "new"}`` follows a renamed column."""
+        with self.connect() as connection:
+            return data.fingerprint(connection, table, renamed)
+
+    def count_rows(self, table=data.TABLE):
+        with self.connect() as connection:
+            return connection.execute(text(f'SELECT COUNT(*) FROM "{table}"')).scalar_one()
+
+    def count_non_null(self, columns, table=data.TABLE):
+        """For each column, how many rows hold a value (``'column missing'`` when it is gone)."""
+        with self.connect() as connection:
+            return data.count_non_null(connection, columns, table)
+
+    def query(self, sql, **params):
+        """The rows a SELECT returns, as a list of tuples."""
+        with self.connect() as connection:
+            return [tuple(row) for row in connection.execute(text(sql), params)]
+
+    def execute(self, sql, **params):
+        """Run one statement that writes, and commit it; returns how many rows it touched."""
+        with self.connect() as connection:
+            result = connection.execute(text(sql), params)
+            connection.commit()
+            return result.rowcount
+
+    def current_heads(self):
+        """The revisions Alembic recorded in ``alembic_version``, sorted: () when it never ran here."""
+        with self.connect() as connection:
+            return tuple(sorted(MigrationContext.configure(connection).get_current_heads()))
+
+    def current_revision(self):
+        """The one revision the database is at, or None; several heads applied at once is an error."""
+        heads = self.current_heads()
+        if len(heads) > 1:
+            raise LabError(f"the database is at {len(heads)} revisions at once ({', '.join(heads)}): "
+                           "use current_heads()")
+        return heads[0] if heads else None
+
+
+class SQLiteFile(Database):
+    """A SQLite database file; it must exist (reading a missing file would create an empty one)."""
+
+    def __init__(self, path):
+        self.database_path = Path(path).resolve()
+
+    def __repr__(self):
+        return f"<SQLite database {self.database_path.name}>"
+
+    @property
+    def url(self):
+        if not self.database_path.is_file():
+            raise LabError(f"no database file {self.database_path.name}: re-run the cell that creates it "
+                           "(or the notebook's first code cell)")
+        return sqlite_url(self.database_path)
+
+
+def sqlite_file(path):
+    """The SQLite database at ``path`` (relative to the sandbox in a notebook), to read like a sandbox."""
+    return SQLiteFile(path)
 
 
 @contextmanager
 def app_database_url(url):
-    """The sandbox app reads ``DATABASE_URL``: set it to ``url`` (or unset it, for None) during the block."""
+    """The sample app reads ``DATABASE_URL``: set it to ``url`` (or unset it, for None) during the block."""
     saved = os.environ.pop("DATABASE_URL", None)
     if url is not None:
         os.environ["DATABASE_URL"] = url

@@ -5,7 +5,9 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from .errors import LabError
 from .paths import DATA_CSV, REQUIREMENTS, SAMPLE_APP, WORKSPACE
+from .render import text_table
 
 FIX_INSTALL = "run `make lab` (or `.venv/bin/pip install -r requirements.txt`)"
 
@@ -84,7 +86,7 @@ def run_checks():
 
 
 def report(checks):
-    """The checks as a screen a trainer can read from across the room; returns the problem count."""
+    """Print the checks as a screen a trainer can read from across the room; returns the problem count."""
     width = max(len(c.name) for c in checks)
     problems = [c for c in checks if not c.ok]
     for check in checks:
@@ -93,3 +95,18 @@ def report(checks):
         print(f"\nfix {check.name}: {check.fix}")
     print(f"\n{'READY' if not problems else 'NOT READY'}: {len(checks) - len(problems)} of {len(checks)} checks passed")
     return len(problems)
+
+
+def check_machine():
+    """Run every check and print the report (``make doctor`` prints the same); returns the problem count."""
+    return report(run_checks())
+
+
+def show_versions(names):
+    """Print the installed version of each package in ``names``, against the one requirements.txt pins."""
+    pins = pinned_requirements()
+    unknown = [name for name in names if name not in pins]
+    if unknown:
+        raise LabError(f"requirements.txt pins no {', '.join(unknown)}")
+    checks = check_packages({name: pins[name] for name in names})
+    print(text_table([(c.name, c.detail, "(as pinned)" if c.ok else c.fix) for c in checks]))

@@ -1,19 +1,21 @@
-"""The one exception the lab raises, shown in notebooks as a message rather than a traceback."""
-from .ipython import current_shell
+"""The one exception the lab raises, and how any error reads in one line."""
 
 
 class LabError(Exception):
     """Something the learner can fix; the message says what to do."""
 
 
-def show_lab_errors_as_messages():
-    """In IPython, print a LabError as one clear paragraph instead of a traceback."""
-    shell = current_shell()
-    if shell is None:
-        return
+def one_line(error, hide=None):
+    """What went wrong, in one line a learner can read.
 
-    def handler(shell, etype, value, tb, tb_offset=None):
-        print(f"LabError: {value}")
-        return None
-
-    shell.set_custom_exc((LabError,), handler)
+    A LabError that wraps a command's output ends with the command's own last line (the error it
+    printed); any other exception reads ``Type: first line``. ``hide`` (a folder) is replaced by
+    ``<copy>``, so a throwaway copy's path never reaches an output.
+    """
+    if isinstance(error, LabError):
+        lines = [line for line in str(error).splitlines()[1:] if line.strip()] or [str(error)]
+        message = lines[-1].strip()
+    else:
+        first = str(error).splitlines()[0] if str(error) else ""
+        message = f"{type(error).__name__}: {first}".rstrip(": ")
+    return message.replace(str(hide), "<copy>") if hide else message

@@ -1,7 +1,27 @@
-"""Files as a learner reads them: a tree like the guide's, a file's text, nothing machine-specific."""
+"""Files as a learner reads them: a tree like the guide's, a file's text, a change as a diff.
+
+Paths are shown relative to where the notebook works (its sandbox) or to the lab, never as this
+machine's absolute path, so the same cell prints the same text on every machine.
+"""
+from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import LabError
+from .paths import relative_to_project
+from .render import unified_diff
+
 HIDDEN = ("__pycache__", ".ipynb_checkpoints")
+
+
+def shown_path(path):
+    """``path`` as a learner reads it: as given when relative, else from the sandbox or the lab."""
+    path = Path(path)
+    if not path.is_absolute():
+        return path.as_posix()
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except (ValueError, FileNotFoundError):
+        return relative_to_project(path)
 
 
 def tree(path=".", hide=HIDDEN, max_depth=4):
@@ -23,6 +43,7 @@ def tree(path=".", hide=HIDDEN, max_depth=4):
 
 
 def show_tree(path=".", **options):
+    """Print :func:`tree`."""
     print(tree(path, **options))
 
 
@@ -35,14 +56,51 @@ def _line_number(lines, marker, default, after=0):
     for number, line in enumerate(lines[after:], start=after + 1):
         if marker in line:
             return number
-    raise ValueError(f"no line contains {marker!r}")
+    raise LabError(f"no line contains {marker!r}")
 
 
 def show_file(path, start=None, end=None):
     """Print a file, or its lines from ``start`` to ``end`` (line numbers from 1, or text they contain)."""
     path = Path(path)
+    if not path.is_file():
+        raise LabError(f"no file {shown_path(path)}: re-run the notebook from its first code cell")
     lines = path.read_text(encoding="utf-8").splitlines()
     first = _line_number(lines, start, 1)
     last = _line_number(lines, end, len(lines), after=first - 1)
-    print(f"# {path.as_posix()}" + (f"  (lines {first}-{last})" if start or end else ""))
+    print(f"# {shown_path(path)}" + (f"  (lines {first}-{last})" if start or end else ""))
     print("\n".join(lines[first - 1:last]))
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """What an edit did to one file: shown as a diff, or as "nothing to change" when it did nothing."""
+
+    name: str       # the file as the learner reads it
+    before: str
+    after: str
+
+    @property
+    def changed(self):
+        return self.before != self.after
+
+    def text(self):
+        return unified_diff(self.before, self.after, self.name).rstrip("\n") if self.changed \
+            else f"{self.name}: nothing to change (already done)"
+
+    __str__ = text
+
+    def __repr__(self):
+        return self.text()
+
+
+def edit_file(path, change, name=None):
+    """Rewrite the text file ``path`` with ``change(text) -> new text``; returns the FileChange."""
+    path = Path(path)
+    if not path.is_file():
+        raise LabError(f"no file {shown_path(path)} (the sandbox was reset?): re-run the notebook from its "
+                       "first code cell")
+    before = path.read_text(encoding="utf-8")
+    after = change(before)
+    if after != before:
+        path.write_text(after, encoding="utf-8")
+    return FileChange(name or shown_path(path), before, after)

@@ -97,3 +97,8 @@ class Repo:
         """Print ``$ git <args>`` and git's output, object ids masked (they change with every run)."""
         print(f"$ git {' '.join(args)}")
         print(mask_object_ids(self.git(*args)).rstrip("\n"))
+
+
+def git_init(root, ignored=IGNORED):
+    """A new git repository at ``root`` (branch main, a .gitignore that keeps databases out); returns the Repo."""
+    return Repo.init(root, ignored)

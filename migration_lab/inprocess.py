@@ -13,8 +13,8 @@ import traceback
 from pathlib import Path
 
 import flask_migrate
-from alembic.config import Config
 
+from .database import app_database_url
 from .errors import LabError
 
 PACKAGE = "WEB_SERVICE"
@@ -40,26 +40,30 @@ def _import_problem(root, error):
 
 
 @contextlib.contextmanager
-def load_app(root):
-    """A fresh import of ``root/WEB_SERVICE/app.py``; yields its module-level ``app``."""
+def load_app(root, database=None):
+    """A fresh import of ``root/WEB_SERVICE/app.py``; yields its module-level ``app``.
+
+    ``database`` (a SQLAlchemy URL) is given to the app as ``DATABASE_URL`` while it loads and runs;
+    None means the app's own default, ``instance/jobs.db``, whatever the kernel's environment says.
+    """
     root = Path(root).resolve()
     if not (root / PACKAGE / "app.py").exists():
         raise LabError(f"no {PACKAGE}/app.py under {root.name}: re-run the notebook's first code cell")
     _forget_package()
     sys.path.insert(0, str(root))
     try:
-        try:
-            module = importlib.import_module(f"{PACKAGE}.app")
-        except Exception as error:  # any import failure is the learner's code: explain it
-            raise _import_problem(root, error) from None
-        app = module.app
-        try:
-            yield app
-        finally:
-            with app.app_context():
-                app.extensions["sqlalchemy"].engines  # noqa: B018  (created lazily)
-                for engine in app.extensions["sqlalchemy"].engines.values():
-                    engine.dispose()
+        with app_database_url(database):
+            try:
+                module = importlib.import_module(f"{PACKAGE}.app")
+            except Exception as error:  # any import failure is the learner's code: explain it
+                raise _import_problem(root, error) from None
+            app = module.app
+            try:
+                yield app
+            finally:
+                with app.app_context():
+                    for engine in app.extensions["sqlalchemy"].engines.values():
+                        engine.dispose()
     finally:
         sys.path.remove(str(root))
         _forget_package()
@@ -88,33 +92,36 @@ def _quiet_logging():
                 lg.disabled = False
 
 
-@contextlib.contextmanager
-def _alembic_prints_to(output):
-    """Alembic's Config keeps the ``sys.stdout`` of import time: send what it prints to ``output``."""
-    original = Config.print_stdout
+def _capture_alembic_output(app, output):
+    """Send what Alembic prints to ``output``, through the hook Flask-Migrate documents.
 
-    def print_stdout(config, text, *args):
-        output.write((str(text) % args if args else str(text)) + "\n")
+    Alembic's ``Config.print_stdout`` writes to ``config.stdout``, which defaults to the
+    ``sys.stdout`` of import time (so ``redirect_stdout`` misses it). Flask-Migrate calls every
+    function registered with ``Migrate.configure`` on each Config it builds: this one points
+    ``config.stdout`` at ``output``. The app is imported afresh for every command, so the callback
+    lives as long as this one command.
+    """
+    def to_output(config):
+        config.stdout = output
+        return config
 
-    Config.print_stdout = print_stdout
-    try:
-        yield
-    finally:
-        Config.print_stdout = original
+    app.extensions["migrate"].migrate.configure(to_output)
 
 
-def flask_db(root, command, **options):
-    """Call ``flask_migrate.<command>`` on the sandbox at ``root``, as ``flask db <command>`` would.
+def flask_db(root, command, database=None, **options):
+    """``flask db <command>`` for the project at ``root``, in this process; returns what it printed.
 
-    Returns what the command printed. A failure raises LabError with that output.
+    ``options`` are the keyword arguments of ``flask_migrate.<command>`` (``message=``, ``revision=``,
+    ``rev_id=`` ...); ``directory`` defaults to ``WEB_SERVICE/migrations``. ``database`` (a URL)
+    replaces the app's own database for this command. A failure raises LabError with the output.
     """
     root = Path(root).resolve()
     options.setdefault("directory", str(root / PACKAGE / "migrations"))
     output = io.StringIO()
-    with load_app(root) as app, app.app_context(), _quiet_logging():
+    with load_app(root, database) as app, app.app_context(), _quiet_logging():
+        _capture_alembic_output(app, output)
         try:
-            with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output), \
-                    _alembic_prints_to(output):
+            with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
                 getattr(flask_migrate, command)(**options)
         except SystemExit:
             raise LabError(f"flask db {command} failed in {root.name}:\n{output.getvalue().strip()}") from None
@@ -122,7 +129,7 @@ def flask_db(root, command, **options):
 
 
 def model_metadata(root):
-    """The sandbox models' MetaData and the database dialect: what autogenerate compares."""
+    """The project models' MetaData and the database dialect: what autogenerate compares."""
     with load_app(root) as app, app.app_context():
         db = app.extensions["migrate"].db
         return db.metadata, db.engine.dialect

@@ -1,10 +1,18 @@
-"""Edits to the sandbox's model file, shown as a diff: what the learner does in guide section 3."""
-import difflib
+"""Edits to the project's models, each returned as a diff: what the learner does in guide section 3.
+
+A line is added after the model's last shipped column, or replaced whole; a model module is
+added (its source is a real file of the lab, under ``sources/models/``) or its import removed from
+``models/__init__.py`` (autogenerate then no longer sees it). Running an edit twice changes nothing.
+"""
+import re
 from pathlib import Path
 
 from .errors import LabError
+from .files import FileChange, edit_file
+from .sources import lab_file
 
 MODEL_FILE = "WEB_SERVICE/models/conversion_job.py"
+MODELS_INIT = "WEB_SERVICE/models/__init__.py"
 
 # Guide section 3, "Modifier les modèles", verbatim (indented into the class body).
 GUIDE_COLUMNS = """\
@@ -18,37 +26,84 @@ message = db.Column(db.Text)
 ANCHOR = "    finished_at = db.Column(db.DateTime)\n"
 
 
-def unified_diff(before, after, name=MODEL_FILE):
-    """The change as ``git diff`` would show it."""
-    return "".join(difflib.unified_diff(
-        before.splitlines(keepends=True), after.splitlines(keepends=True),
-        fromfile=f"a/{name}", tofile=f"b/{name}"))
+def _restart_hint(what):
+    return LabError(f"{MODEL_FILE} {what}: re-run the notebook's first code cell to start from a clean copy")
 
 
 def add_columns(root, lines=GUIDE_COLUMNS, after=ANCHOR):
-    """Insert column lines into ConversionJobModel, after ``after``; returns the diff."""
-    path = Path(root) / MODEL_FILE
-    before = path.read_text(encoding="utf-8")
-    if after not in before:
-        raise LabError(f"{MODEL_FILE} no longer has the line {after.strip()!r}: "
-                       "re-run the notebook's first code cell to start from a clean copy")
-    block = "".join(f"    {line}\n" for line in lines.strip().splitlines())
-    if block in before:
-        return ""  # already there: running the cell twice changes nothing
-    after_text = before.replace(after, after + block, 1)
-    path.write_text(after_text, encoding="utf-8")
-    return unified_diff(before, after_text)
+    """Insert column lines into ConversionJobModel, after ``after``; returns the FileChange."""
+    block = "".join(f"    {line.strip()}\n" for line in lines.strip().splitlines())
+
+    def change(text):
+        if block in text:
+            return text  # already there: running the cell twice changes nothing
+        if after not in text:
+            raise _restart_hint(f"no longer has the line {after.strip()!r}")
+        return text.replace(after, after + block, 1)
+
+    return edit_file(Path(root) / MODEL_FILE, change, MODEL_FILE)
 
 
 def replace_line(root, old, new):
-    """Replace one exact line of the model file (``old`` without indentation); returns the diff."""
-    path = Path(root) / MODEL_FILE
-    before = path.read_text(encoding="utf-8")
-    old_line, new_line = f"    {old.strip()}\n", f"    {new.strip()}\n" if new else ""
-    if old_line not in before:
-        if new and new_line in before:
-            return ""
-        raise LabError(f"{MODEL_FILE} has no line {old.strip()!r}: re-run the notebook's first code cell")
-    after_text = before.replace(old_line, new_line, 1)
-    path.write_text(after_text, encoding="utf-8")
-    return unified_diff(before, after_text)
+    """Replace one whole line of the model file (``new=""`` deletes it); returns the FileChange."""
+    old_line, new_line = f"    {old.strip()}\n", (f"    {new.strip()}\n" if new else "")
+
+    def change(text):
+        if old_line in text:
+            return text.replace(old_line, new_line, 1)
+        if new and new_line in text:
+            return text  # already replaced
+        raise _restart_hint(f"has no line {old.strip()!r}")
+
+    return edit_file(Path(root) / MODEL_FILE, change, MODEL_FILE)
+
+
+def _import_line(module):
+    source = lab_file(f"models/{module}.py").read_text(encoding="utf-8")
+    classes = re.findall(r"^class (\w+)\(", source, flags=re.MULTILINE)
+    return f"from .{module} import {', '.join(classes)}\n"
+
+
+def add_model_module(root, module, imported=True):
+    """Copy the lab's ``sources/models/<module>.py`` into the models package, and import it there.
+
+    ``imported=False`` writes the file only: the model exists, yet autogenerate cannot see it.
+    Returns the FileChanges (the new file, then models/__init__.py).
+    """
+    source = lab_file(f"models/{module}.py").read_text(encoding="utf-8")
+    path = Path(root) / "WEB_SERVICE" / "models" / f"{module}.py"
+    before = path.read_text(encoding="utf-8") if path.exists() else ""
+    path.write_text(source, encoding="utf-8")
+    changes = [FileChange(f"WEB_SERVICE/models/{module}.py", before, source)]
+    if imported:
+        line = _import_line(module)
+
+        def change(text):
+            if line in text:
+                return text
+            imports = [m.end() for m in re.finditer(r"^from \.\w+ import .*\n", text, flags=re.MULTILINE)]
+            if not imports:
+                raise LabError(f"{MODELS_INIT} has no 'from .module import Model' line: re-run the first code cell")
+            return text[:imports[-1]] + line + text[imports[-1]:]
+
+        changes.append(edit_file(Path(root) / MODELS_INIT, change, MODELS_INIT))
+    return ModelChanges(tuple(changes))
+
+
+def remove_model_import(root, module):
+    """Remove ``from .<module> import ...`` from models/__init__.py (the file stays); returns the FileChange."""
+    return edit_file(Path(root) / MODELS_INIT,
+                     lambda text: re.sub(rf"^from \.{re.escape(module)} import .*\n", "", text, flags=re.MULTILINE),
+                     MODELS_INIT)
+
+
+class ModelChanges(tuple):
+    """Several FileChanges shown one after the other."""
+
+    def text(self):
+        return "\n".join(change.text() for change in self)
+
+    __str__ = text
+
+    def __repr__(self):
+        return self.text()

@@ -1,6 +1,6 @@
 """A real PostgreSQL for one sandbox, from the PyPI package ``pgserver``: no system install, no TCP port.
 
-``start(name)`` makes a fresh data directory under the system's temporary folder (one stable name
+``start_postgres(name)`` makes a fresh data directory under the system's temporary folder (one stable name
 per sandbox, so a notebook run twice reuses and cleans the same place), starts PostgreSQL on a unix
 socket inside it and returns a :class:`Server`; ``Server.stop()`` stops it and deletes the directory.
 URLs hold that directory's absolute path: pass them to code, never print them.
@@ -17,16 +17,14 @@ import stat
 import subprocess
 import tempfile
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import MetaData, create_engine, text
 from sqlalchemy.pool import NullPool
 
 from . import data
-from .database import connect, current_revision
+from .database import Database, connect
 from .errors import LabError
-from .schema import snapshot
 
 DRIVER = "postgresql+psycopg2"
 ADMIN_DATABASE = "postgres"
@@ -140,7 +138,7 @@ class Server:
                 connection.execute(text(f'CREATE DATABASE "{name}"'))
         finally:
             engine.dispose()
-        return Database(self, name)
+        return PostgresDatabase(self, name)
 
     def psql(self, database, *args, cwd=None):
         """Run pgserver's own ``psql`` on ``database``; returns (exit status, output with errors merged)."""
@@ -167,41 +165,26 @@ class Server:
         return self._handle
 
 
-@dataclass(frozen=True)
-class Database:
-    """One database of a Server; usable wherever the lab takes a target (snapshot, fingerprint...)."""
+class PostgresDatabase(Database):
+    """One database of a Server, read like any other (schema, fingerprint, query ...)."""
 
-    server: Server
-    name: str
+    def __init__(self, server, name):
+        self.server, self.name = server, name
+
+    def __repr__(self):
+        return f"<PostgreSQL database {self.name!r}>"
 
     @property
-    def database_url(self):
+    def url(self):
+        """Holds the server's socket folder, an absolute path: pass it to code, never print it."""
         return self.server.url(self.name)
-
-    def schema(self):
-        return snapshot(self)
-
-    def fingerprint(self):
-        return data.fingerprint(self)
-
-    def count_rows(self, table=data.TABLE):
-        return data.count_rows(self, table)
-
-    def query(self, sql, **params):
-        """Rows of a SQL query, as a list of tuples."""
-        with connect(self) as connection:
-            return [tuple(row) for row in connection.execute(text(sql), params)]
-
-    def current_revision(self):
-        """What ``alembic_version`` holds, or None when Alembic has never touched the database."""
-        return current_revision(self)
 
     def seed(self, table=data.TABLE):
         """Insert the lab's rows (data/conversion_jobs.csv) into an existing, empty ``table``; returns how many.
 
         Ids come from the CSV, so the id sequence is moved past them, as a restored dump would do.
         """
-        with connect(self) as connection:
+        with self.connect() as connection:
             metadata = MetaData()
             metadata.reflect(connection, only=[table])
             rows = data.seed(connection, metadata.tables[table])
@@ -215,7 +198,7 @@ class Database:
         return self.server.psql(self.name, "-f", str(path), cwd=cwd)
 
 
-def start(name):
+def start_postgres(name):
     """Start a fresh PostgreSQL for sandbox ``name`` (any earlier one of that name is stopped first).
 
     Raises LabError, saying why and what to do, when PostgreSQL cannot start.

@@ -1,6 +1,6 @@
 """Read a revision script as a reviewer does: every operation it runs, and the ones that can hurt.
 
-The script is parsed as text (never imported or run): ``review(path)`` lists the ``op.*`` and
+The script is parsed as text (never imported or run): ``review_migration(path)`` lists the ``op.*`` and
 ``batch_op.*`` calls of ``upgrade()`` (or ``downgrade()``) in order, each with its table, its
 target and its settings as written, and flags what can lose data or fail on a table with rows.
 """
@@ -63,16 +63,20 @@ class Review:
         return self.text()
 
 
-def review(script, function="upgrade"):
-    """Review ``upgrade()`` (or ``downgrade()``) of a revision script: a path or alembic Script."""
+def review_migration(script, function="upgrade"):
+    """Review ``upgrade()`` (or ``downgrade()``) of a revision script.
+
+    ``script`` is a path, an Alembic Script, or the text of a script (text has line breaks; a path has none).
+    """
+    if isinstance(script, str) and "\n" in script:
+        return _review_source(script, function, "<script>")
     path = Path(getattr(script, "path", script))
     if not path.is_file():
         raise LabError(f"no migration script at {path.name}: generate one first with `flask db migrate` (notebook 04)")
-    return review_source(path.read_text(encoding="utf-8"), function, path.name)
+    return _review_source(path.read_text(encoding="utf-8"), function, path.name)
 
 
-def review_source(source, function="upgrade", name="<script>"):
-    """Review the text of a revision script."""
+def _review_source(source, function, name):
     try:
         module = ast.parse(source)
     except SyntaxError as error:

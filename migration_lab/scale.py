@@ -1,8 +1,10 @@
 """Migrations on big tables: seed many rows fast, then time Flask-Migrate against the raw SQL it runs.
 
-A database per size lives in the sandbox's ``instance/`` folder (``jobs_1m.db`` ...), at revision
-``0001_baseline`` of the recommended history (migration_lab.history), so ``DATABASE_URL=sqlite:///jobs_1m.db``
-points the app at it. Every timed operation runs on a fresh copy; the seeded files stay untouched.
+A database per size lives in the project's ``instance/`` folder (``jobs_1m.db`` ...), at revision
+``0001_baseline`` of the recommended history (:mod:`migration_lab.recommended`), so
+``DATABASE_URL=sqlite:///jobs_1m.db`` points the app at it. Every timed operation runs on a fresh
+copy; the seeded files stay untouched. The raw SQL compared with Flask-Migrate is in the lab's
+files ``sources/sql/add_columns.sql`` and ``rebuild.sql``.
 """
 import csv
 import itertools
@@ -15,51 +17,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from . import history
+from . import recommended
+from .database import SQLiteFile
 from .paths import DATA_CSV
-from .schema import diff, snapshot
+from .schema import schema_diff
+from .sources import lab_file
 
 SIZES = (10_000, 100_000, 1_000_000)
 TABLE = "conversion_jobs"
 COLUMNS = ("id", "filename", "source_format", "target_format", "status", "size_bytes", "created_at",
            "finished_at")
 
-# What 0002_tracking_columns does, by hand: SQLite only writes the new table definition.
-RAW_ADD_COLUMNS = (
-    "ALTER TABLE conversion_jobs ADD COLUMN progress INTEGER",
-    "ALTER TABLE conversion_jobs ADD COLUMN page_done INTEGER",
-    "ALTER TABLE conversion_jobs ADD COLUMN total_pages INTEGER",
-    "ALTER TABLE conversion_jobs ADD COLUMN message TEXT",
-)
-
-# What 0003_progress_default does, by hand: SQLite cannot alter a column, so the table is rebuilt
-# (the procedure of sqlite.org/lang_altertable.html, as Alembic's batch mode does it).
-RAW_REBUILD = (
-    "BEGIN",
-    "UPDATE conversion_jobs SET progress = CASE WHEN status = 'done' THEN 100 ELSE 0 END"
-    " WHERE progress IS NULL",
-    """CREATE TABLE conversion_jobs_new (
-    id INTEGER NOT NULL,
-    filename VARCHAR(255) NOT NULL,
-    source_format VARCHAR(10) NOT NULL,
-    target_format VARCHAR(10) NOT NULL,
-    status VARCHAR(20) NOT NULL,
-    size_bytes INTEGER,
-    created_at DATETIME NOT NULL,
-    finished_at DATETIME,
-    progress INTEGER DEFAULT '0' NOT NULL,
-    page_done INTEGER,
-    total_pages INTEGER,
-    message TEXT,
-    PRIMARY KEY (id)
-)""",
-    "INSERT INTO conversion_jobs_new SELECT id, filename, source_format, target_format, status, size_bytes,"
-    " created_at, finished_at, progress, page_done, total_pages, message FROM conversion_jobs",
-    "DROP TABLE conversion_jobs",
-    "ALTER TABLE conversion_jobs_new RENAME TO conversion_jobs",
-    "CREATE INDEX ix_conversion_jobs_status ON conversion_jobs (status)",
-    "COMMIT",
-)
+RAW_SQL = {"add": "sql/add_columns.sql", "rebuild": "sql/rebuild.sql"}
 
 
 def label(rows):
@@ -135,14 +104,14 @@ def seed_many(path, count, batch_size=50_000, progress=False):
     return time.perf_counter() - started
 
 
-def upgrade(root, path, revision):
+def _upgrade(project, path, revision):
     """``flask db upgrade <revision>`` in process on the SQLite file ``path``; returns the seconds."""
     started = time.perf_counter()
-    history.flask_db_on(root, path, "upgrade", revision=revision)
+    project.flask_db("upgrade", database=path, revision=revision)
     return time.perf_counter() - started
 
 
-def statements_run_by_upgrade(root, path, revision):
+def sql_run_by_upgrade(project, path, revision):
     """The SQL that changes ``path`` (no reads, no PRAGMAs) when Flask-Migrate upgrades it to ``revision``."""
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
@@ -154,37 +123,44 @@ def statements_run_by_upgrade(root, path, revision):
 
     event.listen(Engine, "before_cursor_execute", record)
     try:
-        history.flask_db_on(root, path, "upgrade", revision=revision)
+        project.flask_db("upgrade", database=path, revision=revision)
     finally:
         event.remove(Engine, "before_cursor_execute", record)
     return [s for s in seen if s.split(" ", 1)[0].upper() in ("CREATE", "INSERT", "UPDATE", "DROP", "ALTER")]
 
 
-def run_sql(path, statements):
-    """Run SQL statements one by one on ``path`` (no implicit transactions); returns the seconds."""
+def _run_sql_file(path, name):
+    """Run the lab's SQL file ``name`` on the SQLite file ``path`` as written (its own BEGIN/COMMIT)."""
+    script = lab_file(name).read_text(encoding="utf-8")
     connection = sqlite3.connect(path, isolation_level=None)
     try:
         started = time.perf_counter()
-        for statement in statements:
-            connection.execute(statement)
+        connection.executescript(script)
         return time.perf_counter() - started
     finally:
         connection.close()
 
 
-@dataclass(frozen=True)
-class Seeded:
-    path: Path
-    rows: int
-    seconds: float
+class SeededDatabase(SQLiteFile):
+    """A big copy of conversion_jobs at 0001_baseline: ``rows`` rows, seeded in ``seconds``."""
+
+    def __init__(self, path, rows, seconds):
+        super().__init__(path)
+        self.rows, self.seconds = rows, seconds
 
 
-def seed_database(root, rows, progress=False):
-    """A fresh ``instance/jobs_<size>.db``: 0001_baseline built by Flask-Migrate, then ``rows`` rows."""
-    path = database_path(root, rows)
-    path.unlink(missing_ok=True)
-    upgrade(root, path, history.BASELINE)
-    return Seeded(path, rows, seed_many(path, rows, progress=progress))
+def seed_large_databases(project, sizes=SIZES, progress=True):
+    """``instance/jobs_<size>.db`` for each size: 0001_baseline built by Flask-Migrate, then the rows.
+
+    Returns {rows: SeededDatabase}. The project's history must be the recommended one.
+    """
+    seeded = {}
+    for rows in sizes:
+        path = database_path(project.root, rows)
+        path.unlink(missing_ok=True)
+        _upgrade(project, path, recommended.BASELINE)
+        seeded[rows] = SeededDatabase(path, rows, seed_many(path, rows, progress=progress))
+    return seeded
 
 
 OPERATIONS = {
@@ -211,17 +187,8 @@ class Measurement:
         return self.seconds[slower] / self.seconds[faster]
 
 
-def query_one(path, sql):
-    """The first row of a query on the SQLite file ``path``."""
-    connection = sqlite3.connect(path)
-    try:
-        return connection.execute(sql).fetchone()
-    finally:
-        connection.close()
-
-
 def _pages(path):
-    return query_one(path, "SELECT page_count, freelist_count FROM pragma_page_count(), pragma_freelist_count()")
+    return SQLiteFile(path).query("SELECT page_count, freelist_count FROM pragma_page_count(), pragma_freelist_count()")[0]
 
 
 def _fresh_copy(source, target):
@@ -231,14 +198,14 @@ def _fresh_copy(source, target):
         os.fsync(handle.fileno())
 
 
-def measure(root, seeded, repeats=3):
-    """Time the OPERATIONS on copies of ``seeded`` (a Seeded); the copies are deleted afterwards.
+def measure(project, seeded, repeats=3):
+    """Time the OPERATIONS on copies of ``seeded`` (a SeededDatabase); the copies are deleted afterwards.
 
     Adding columns takes milliseconds, and a disk busy with other work can add as much again: it runs
     ``repeats`` times, each on fresh copies, and the best time is kept (as timeit does). The rebuilds
     then run once, on the last copies.
     """
-    source = Path(seeded.path)
+    source = seeded.database_path
     copies = {kind: source.with_name(f"{source.stem}_{kind}.db") for kind in ("flask", "raw")}
     samples = {name: [] for name in OPERATIONS}
     result = Measurement(seeded.rows, samples=samples)
@@ -246,16 +213,16 @@ def measure(root, seeded, repeats=3):
         for _ in range(repeats):
             for path in copies.values():
                 _fresh_copy(source, path)
-            samples["start_flask"].append(upgrade(root, copies["flask"], history.BASELINE))
-            samples["add_flask"].append(upgrade(root, copies["flask"], history.TRACKING))
-            samples["add_raw"].append(run_sql(copies["raw"], RAW_ADD_COLUMNS))
+            samples["start_flask"].append(_upgrade(project, copies["flask"], recommended.BASELINE))
+            samples["add_flask"].append(_upgrade(project, copies["flask"], recommended.TRACKING))
+            samples["add_raw"].append(_run_sql_file(copies["raw"], RAW_SQL["add"]))
         pages_before, _ = _pages(copies["flask"])
-        samples["rebuild_flask"].append(upgrade(root, copies["flask"], history.PROGRESS_DEFAULT))
-        samples["rebuild_raw"].append(run_sql(copies["raw"], RAW_REBUILD))
+        samples["rebuild_flask"].append(_upgrade(project, copies["flask"], recommended.PROGRESS_DEFAULT))
+        samples["rebuild_raw"].append(_run_sql_file(copies["raw"], RAW_SQL["rebuild"]))
         result.seconds = {name: min(values) for name, values in samples.items()}
-        result.same_schema = not diff(snapshot(copies["flask"]), snapshot(copies["raw"]))
+        result.same_schema = not schema_diff(SQLiteFile(copies["flask"]).schema(), SQLiteFile(copies["raw"]).schema())
         sql = f"SELECT COUNT(*), SUM(progress IS NOT NULL) FROM {TABLE}"
-        result.counts = {kind: query_one(path, sql) for kind, path in copies.items()}
+        result.counts = {kind: SQLiteFile(path).query(sql)[0] for kind, path in copies.items()}
         pages_after, free_after = _pages(copies["flask"])
         result.pages = {"before": pages_before, "after": pages_after, "free after": free_after}
     finally:
@@ -264,28 +231,34 @@ def measure(root, seeded, repeats=3):
     return result
 
 
-def table(measurements):
-    """The best time of each operation, in milliseconds, one column per size: a text table."""
-    sizes = list(measurements)
-    lines = [f"{'operation':52}" + "".join(f"{label(rows):>11}" for rows in sizes)]
-    for name, description in OPERATIONS.items():
-        lines.append(f"{description:52}" + "".join(f"{measurements[rows].seconds[name] * 1000:9.1f}ms"
-                                                     for rows in sizes))
-    return "\n".join(lines)
+class Timings(dict):
+    """{rows: Measurement}, shown as a text table or a plot."""
+
+    def table(self):
+        """The best time of each operation, in milliseconds, one column per size."""
+        sizes = list(self)
+        lines = [f"{'operation':52}" + "".join(f"{label(rows):>11}" for rows in sizes)]
+        for name, description in OPERATIONS.items():
+            lines.append(f"{description:52}" + "".join(f"{self[rows].seconds[name] * 1000:9.1f}ms" for rows in sizes))
+        return "\n".join(lines)
+
+    def plot(self):
+        """Time against rows, log-log, one line per operation (raw SQL dashed); returns the figure."""
+        import matplotlib.pyplot as plt
+
+        colours = {"start": "tab:gray", "add": "tab:blue", "rebuild": "tab:red"}
+        sizes = list(self)
+        figure, axes = plt.subplots(figsize=(8, 4.5))
+        for name, description in OPERATIONS.items():
+            kind, way = name.split("_")
+            axes.plot(sizes, [self[rows].seconds[name] for rows in sizes], marker="o", label=description,
+                      color=colours[kind], linestyle="--" if way == "raw" else "-")
+        axes.set(xscale="log", yscale="log", xlabel="rows in conversion_jobs", ylabel="seconds (best of the runs)",
+                 title="Migration time against table size, SQLite")
+        axes.legend(fontsize=8)
+        return figure
 
 
-def plot(measurements):
-    """Time against rows, log-log, one line per operation (raw SQL dashed); returns the figure."""
-    import matplotlib.pyplot as plt
-
-    colours = {"start": "tab:gray", "add": "tab:blue", "rebuild": "tab:red"}
-    sizes = list(measurements)
-    figure, axes = plt.subplots(figsize=(8, 4.5))
-    for name, description in OPERATIONS.items():
-        kind, way = name.split("_")
-        axes.plot(sizes, [measurements[rows].seconds[name] for rows in sizes], marker="o", label=description,
-                  color=colours[kind], linestyle="--" if way == "raw" else "-")
-    axes.set(xscale="log", yscale="log", xlabel="rows in conversion_jobs", ylabel="seconds (best of the runs)",
-             title="Migration time against table size, SQLite")
-    axes.legend(fontsize=8)
-    return figure
+def time_migrations(project, seeded, repeats=5):
+    """Time Flask-Migrate and raw SQL on copies of each seeded database; returns Timings."""
+    return Timings({rows: measure(project, database, repeats) for rows, database in seeded.items()})

@@ -1,10 +1,16 @@
-"""Snapshots of a real database schema: as text, as HTML, and the difference between two."""
+"""A database's schema read from the database itself: as text, as HTML, and the difference between two.
+
+:func:`read_schema` takes an open connection (:mod:`migration_lab.database` opens them);
+:func:`schema_from_models` reads what the models describe, which is what autogenerate compares.
+"""
 import html
 from dataclasses import dataclass, field
 
 from sqlalchemy import inspect
 
-from .database import connect
+from .render import text_table
+
+BOOKKEEPING = "alembic_version"  # Alembic's own table: which revision the database is at
 
 
 @dataclass(frozen=True)
@@ -60,16 +66,16 @@ class Schema:
     def __contains__(self, name):
         return name in self.tables
 
+    def app_tables(self):
+        """The same schema without Alembic's bookkeeping table ``alembic_version``."""
+        return Schema({name: table for name, table in self.tables.items() if name != BOOKKEEPING})
+
     def text(self):
         if not self.tables:
             return "(no tables)"
         blocks = []
         for table in self.tables.values():
-            rows = [HEADERS] + [_cells(c) for c in table.columns]
-            widths = [max(len(str(row[i])) for row in rows) for i in range(len(HEADERS))]
-            lines = [f"table {table.name}"]
-            for row in rows:
-                lines.append("  " + "  ".join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip())
+            lines = [f"table {table.name}", text_table([HEADERS] + [_cells(c) for c in table.columns], indent="  ")]
             lines += [f"  index {index}" for index in table.indexes]
             lines += [f"  foreign key {fk}" for fk in table.foreign_keys]
             blocks.append("\n".join(lines))
@@ -105,25 +111,24 @@ def _fk_text(fk):
             f"{fk['referred_table']}({', '.join(fk['referred_columns'])})")
 
 
-def snapshot(target):
-    """The schema of a Sandbox, SQLite file or database URL, read from the database itself."""
-    with connect(target) as connection:
-        inspector = inspect(connection)
-        tables = {}
-        for name in sorted(inspector.get_table_names()):
-            primary = set(inspector.get_pk_constraint(name).get("constrained_columns") or ())
-            columns = tuple(
-                Column(c["name"], str(c["type"]), bool(c["nullable"]),
-                       None if c.get("default") is None else str(c["default"]), c["name"] in primary)
-                for c in inspector.get_columns(name)
-            )
-            indexes = tuple(sorted(_index_text(i) for i in inspector.get_indexes(name)))
-            fks = tuple(sorted(_fk_text(f) for f in inspector.get_foreign_keys(name)))
-            tables[name] = Table(name, columns, indexes, fks)
+def read_schema(connection):
+    """Every table of the database behind ``connection``, as the database itself reports it."""
+    inspector = inspect(connection)
+    tables = {}
+    for name in sorted(inspector.get_table_names()):
+        primary = set(inspector.get_pk_constraint(name).get("constrained_columns") or ())
+        columns = tuple(
+            Column(c["name"], str(c["type"]), bool(c["nullable"]),
+                   None if c.get("default") is None else str(c["default"]), c["name"] in primary)
+            for c in inspector.get_columns(name)
+        )
+        indexes = tuple(sorted(_index_text(i) for i in inspector.get_indexes(name)))
+        fks = tuple(sorted(_fk_text(f) for f in inspector.get_foreign_keys(name)))
+        tables[name] = Table(name, columns, indexes, fks)
     return Schema(tables)
 
 
-def from_metadata(metadata, dialect):
+def schema_from_models(metadata, dialect):
     """The schema that SQLAlchemy models describe (what autogenerate compares the database with)."""
     tables = {}
     for name in sorted(metadata.tables):
@@ -176,7 +181,7 @@ class SchemaDiff:
         return self.text()
 
 
-def diff(before, after):
+def schema_diff(before, after):
     """Tables and columns added (+), removed (-) and changed (~) from ``before`` to ``after``."""
     added_tables = tuple(t for t in after.tables if t not in before.tables)
     removed_tables = tuple(t for t in before.tables if t not in after.tables)
@@ -194,14 +199,3 @@ def diff(before, after):
         removed_ix += [(name, i) for i in old.indexes if i not in new.indexes]
     return SchemaDiff(added_tables, removed_tables, tuple(added), tuple(removed), tuple(changed),
                       tuple(added_ix), tuple(removed_ix))
-
-
-def side_by_side(left, right, titles=("left", "right"), gap=4):
-    """Two schemas (or any two texts) as two columns, each under its title, to compare by eye."""
-    left_lines = [titles[0], "=" * len(titles[0])] + str(left).splitlines()
-    right_lines = [titles[1], "=" * len(titles[1])] + str(right).splitlines()
-    width = max(len(line) for line in left_lines) + gap
-    rows = max(len(left_lines), len(right_lines))
-    left_lines += [""] * (rows - len(left_lines))
-    right_lines += [""] * (rows - len(right_lines))
-    return "\n".join(f"{a:<{width}}{b}".rstrip() for a, b in zip(left_lines, right_lines))

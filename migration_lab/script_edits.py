@@ -1,67 +1,106 @@
-"""Hand edits to revision scripts, shown as a diff: the second migration of notebook 06.
+"""Read and rewrite the functions of a revision script, as a reviewer edits one by hand.
 
-``flask db migrate`` cannot write that migration: autogenerate does not compare server defaults
-(``compare_server_default`` is False) and never writes data changes. So ``flask db revision``
-makes an empty script and we fill in its ``upgrade()`` and ``downgrade()``.
+``flask db migrate`` writes schema changes only; data changes (a backfill), a rename that keeps
+the values, or a downgrade someone forgot are written by hand into ``upgrade()`` / ``downgrade()``.
+:func:`replace_function_bodies` does that edit and returns it as a diff. Functions are found with
+``ast`` (never by matching text), and a body is re-indented with ``textwrap``.
 """
+import ast
+import textwrap
 from pathlib import Path
 
 from .errors import LabError
-from .model_edits import unified_diff
+from .files import edit_file, shown_path
 
-# What `flask db revision` writes in an empty script (Flask-Migrate's script.py.mako).
-EMPTY = "():\n    pass\n"
-
-# The model line of guide section 3, and the same line with a default the database applies itself.
-PROGRESS_LINE = "progress = db.Column(db.Integer, default=0)"
-PROGRESS_WITH_SERVER_DEFAULT = 'progress = db.Column(db.Integer, default=0, server_default="0")'
-
-PROGRESS_UPGRADE = """\
-with op.batch_alter_table('conversion_jobs', schema=None) as batch_op:
-    batch_op.alter_column('progress',
-           existing_type=sa.Integer(),
-           server_default='0',
-           existing_nullable=True)
-
-# Data, not schema (autogenerate never writes this): rows older than this migration hold NULL.
-# A finished job is 100 % done; any other job has reported no progress yet.
-op.execute("UPDATE conversion_jobs SET progress = CASE WHEN status = 'done' THEN 100 ELSE 0 END "
-           "WHERE progress IS NULL")
-"""
-
-PROGRESS_DOWNGRADE = """\
-# The backfilled values stay: nothing records which rows were NULL before.
-with op.batch_alter_table('conversion_jobs', schema=None) as batch_op:
-    batch_op.alter_column('progress',
-           existing_type=sa.Integer(),
-           server_default=None,
-           existing_nullable=True)
-"""
+FUNCTIONS = ("upgrade", "downgrade")
 
 
-def fill_empty_revision(path, upgrade, downgrade, root=None):
-    """Write ``upgrade`` and ``downgrade`` bodies into an empty revision script; returns the diff.
+def _module(source, name):
+    try:
+        return ast.parse(source)
+    except SyntaxError as error:
+        raise LabError(f"{name} is not valid Python (line {error.lineno}: {error.msg}): fix the edit, "
+                       "or regenerate the script") from None
 
-    ``root`` (the sandbox root) only shortens the file name shown in the diff.
+
+def _function(module, function, name):
+    node = next((n for n in module.body if isinstance(n, ast.FunctionDef) and n.name == function), None)
+    if node is None:
+        raise LabError(f"{name} has no {function}() function: is it a revision script?")
+    return node
+
+
+def _body_lines(source, function, name):
+    """0-based [start, end) of a top-level function's body: its comments included, trailing blank lines not.
+
+    ``ast`` ends a function at its last statement; the comments after it (autogenerate's
+    ``# ### end Alembic commands ###``) belong to the body too, up to the next top-level statement.
     """
+    module = _module(source, name)
+    node = _function(module, function, name)
+    if node.body[0].lineno == node.lineno:
+        raise LabError(f"{function}() of {name} is written on one line: put its body on lines of its own")
+    lines = source.splitlines()
+    following = [min([n.lineno] + [d.lineno for d in getattr(n, "decorator_list", ())]) - 1
+                 for n in module.body if n.lineno > node.lineno]
+    end = min(following) if following else len(lines)
+    while end > node.lineno and not lines[end - 1].strip():
+        end -= 1
+    return node.lineno, end
+
+
+def function_source(script, function="upgrade"):
+    """The text of one top-level function of a script (a path or an Alembic Script)."""
+    path = Path(getattr(script, "path", script))
+    source = path.read_text(encoding="utf-8")
+    node = _function(_module(source, path.name), function, path.name)
+    start, end = _body_lines(source, function, path.name)
+    return "\n".join(source.splitlines()[node.lineno - 1:end])
+
+
+def show_function(script, function="upgrade"):
+    """Print one function of a revision script (``upgrade`` by default), its file name on top."""
+    path = Path(getattr(script, "path", script))
+    print(f"# {shown_path(path)}  ({function})")
+    print(function_source(path, function))
+
+
+def function_bodies(path):
+    """{"upgrade": body, "downgrade": body} of a Python file, each body dedented (for the lab's own files)."""
     path = Path(path)
-    if not path.is_file():
-        raise LabError(f"no script {path.name} (the sandbox was reset?): re-run the notebook from its first code cell")
-    before = path.read_text(encoding="utf-8")
-    after = before
-    for name, body in (("upgrade", upgrade), ("downgrade", downgrade)):
-        empty = f"def {name}{EMPTY}"
-        if empty not in after:
-            raise LabError(f"{path.name} is not the empty script `flask db revision` makes ({name}() is not "
-                           "just `pass`): run the `flask db revision` cell first, or re-run the notebook "
-                           "from its first code cell")
-        indented = "".join(f"    {line}" if line.strip() else line for line in body.splitlines(keepends=True))
-        after = after.replace(empty, f"def {name}():\n{indented}", 1)
-    path.write_text(after, encoding="utf-8")
-    shown = path.relative_to(root).as_posix() if root else path.name
-    return unified_diff(before, after, shown)
+    source = path.read_text(encoding="utf-8")
+    bodies = {}
+    for function in FUNCTIONS:
+        start, end = _body_lines(source, function, path.name)
+        bodies[function] = textwrap.dedent("\n".join(source.splitlines()[start:end]))
+    return bodies
 
 
-def write_progress_backfill(path, root=None):
-    """Fill the empty script with notebook 06's migration: server default '0' plus the backfill."""
-    return fill_empty_revision(path, PROGRESS_UPGRADE, PROGRESS_DOWNGRADE, root)
+def _replace_body(source, function, body, name):
+    start, end = _body_lines(source, function, name)
+    lines = source.splitlines(keepends=True)
+    block = textwrap.indent(textwrap.dedent(body).strip("\n"), "    ") + "\n"
+    new = "".join(lines[:start]) + block + "".join(lines[end:])
+    _module(new, name)  # an edit that breaks the script's syntax fails here, not at upgrade time
+    return new
+
+
+def replace_function_bodies(script, upgrade=None, downgrade=None, *, from_file=None):
+    """Replace the WHOLE body of ``upgrade()`` and/or ``downgrade()`` of a revision script; returns the diff.
+
+    Everything between the ``def`` line and the next top-level statement goes, autogenerate's
+    comments included; the header (ids, imports) stays. ``from_file`` takes both bodies from the
+    ``upgrade()`` / ``downgrade()`` of another Python file (the lab keeps its fixed migrations so).
+    """
+    bodies = function_bodies(from_file) if from_file else {}
+    bodies.update({k: v for k, v in (("upgrade", upgrade), ("downgrade", downgrade)) if v is not None})
+    if not bodies:
+        raise LabError("give the new body of upgrade= and/or downgrade= (or from_file=)")
+    path = Path(getattr(script, "path", script))
+
+    def change(source):
+        for function, body in bodies.items():
+            source = _replace_body(source, function, body, path.name)
+        return source
+
+    return edit_file(path, change)

@@ -10,7 +10,6 @@ import subprocess
 import sys
 
 from .errors import LabError
-from .ipython import current_shell
 
 
 def run(command):
@@ -34,15 +33,3 @@ def run(command):
         return process.returncode
     finally:
         process.stdout.close()
-
-
-def use_pipes_for_bang_commands():
-    """In IPython, make ``!command`` use :func:`run` (``$name`` and ``{expr}`` still expand)."""
-    shell = current_shell()
-    if shell is None:
-        return
-
-    def system(command):
-        shell.user_ns["_exit_code"] = run(shell.var_expand(command, depth=1))
-
-    shell.system = system

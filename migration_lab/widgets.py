@@ -11,8 +11,9 @@ from pathlib import Path
 
 import ipywidgets as w
 
-from . import doctor, review, timeline
+from . import doctor, timeline
 from .errors import LabError
+from .review import review_migration
 
 COLORS = {"+": "#1a7f37", "-": "#cf222e", "~": "#9a6700"}
 RISK_BACKGROUND = "#ffe3e3"
@@ -80,9 +81,9 @@ class SchemaExplorer(LabWidget):
         return f"SchemaExplorer({self.timeline.name}: {len(self.timeline.states)} states, base to head)"
 
 
-def schema_explorer(sandbox, start="database"):
-    """The explorer of ``sandbox``'s history, each state built on a throwaway copy (see timeline.build)."""
-    return SchemaExplorer(timeline.build(sandbox, start))
+def schema_explorer(project, start="database"):
+    """The explorer of a sandbox's history, each state built on a throwaway copy (see timeline.build)."""
+    return SchemaExplorer(timeline.build(project, start))
 
 
 # --- migration reviewer ---------------------------------------------------------------------------
@@ -99,7 +100,7 @@ class MigrationReviewer(LabWidget):
 
     def __init__(self, path):
         self.path = Path(getattr(path, "path", path))
-        self.reviews = {name: review.review(self.path, name) for name in self.FUNCTIONS}
+        self.reviews = {name: review_migration(self.path, name) for name in self.FUNCTIONS}
         self.source = self.path.read_text(encoding="utf-8")
         self.choice = w.ToggleButtons(options=[f"{name}()" for name in self.FUNCTIONS])
         self.view = w.HTML()
@@ -140,7 +141,7 @@ class MigrationReviewer(LabWidget):
 
 
 def migration_reviewer(script):
-    """The reviewer of one revision script (a path, or an alembic Script such as sandbox.migration_scripts()[-1])."""
+    """The reviewer of one revision script (a path such as sandbox.newest_migration(), or an Alembic Script)."""
     return MigrationReviewer(script)
 
 
@@ -153,14 +154,17 @@ def _result_html(result):
 class ExerciseChecker(LabWidget):
     """A button that checks the learner's sandbox for real and says what holds, what is missing, a hint."""
 
-    def __init__(self, sandbox, check):
-        self.sandbox, self.check = sandbox, check
+    def __init__(self, sandbox):
+        from . import exercises  # exercises builds sandboxes; widgets stays importable without them
+
+        self.sandbox, self.exercise = sandbox, exercises.exercise(exercises.slug_of(sandbox))
+        self.check = self.exercise.check
         self.button = w.Button(description="Check my work", icon="check", button_style="primary")
         self.button.on_click(lambda _: self.run())
         self.view = w.HTML("<i>Not checked yet: click the button when you think you are done.</i>")
         self.view.add_class("lab-checker-view")
         self.result = None
-        title = (check.__doc__ or check.__name__).strip().splitlines()[0]
+        title = (self.check.__doc__ or self.exercise.title).strip().splitlines()[0]
         super().__init__([w.HTML(f"<b>{html.escape(title)}</b>"), self.button, self.view])
 
     def run(self):
@@ -181,12 +185,12 @@ class ExerciseChecker(LabWidget):
         return str(self.check(self.sandbox))
 
     def summary(self):
-        return f"ExerciseChecker({self.check.__name__} on {self.sandbox.name})"
+        return f"ExerciseChecker({self.exercise.slug} on {self.sandbox.name})"
 
 
-def exercise_checker(sandbox, check):
-    """A "Check my work" button for ``check`` (e.g. exercises.check_rename) on ``sandbox``."""
-    return ExerciseChecker(sandbox, check)
+def exercise_checker(sandbox):
+    """A "Check my work" button for the exercise ``sandbox`` was started for (exercises.start)."""
+    return ExerciseChecker(sandbox)
 
 
 # --- install check --------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 """Time the lab itself: each notebook, the strict nbval suite, one CLI start, and migrations at scale.
 
-    python tools/benchmark.py                    # everything (a few minutes)
-    python tools/benchmark.py --skip-suite       # parts can be skipped; --rows sets the scale test's size
-    python tools/benchmark.py notebooks/11_testing_migrations.ipynb --skip-suite --skip-scale
+    python -m tools.benchmark                    # everything (a few minutes)
+    python -m tools.benchmark --skip-suite       # parts can be skipped; --rows sets the scale test's size
+    python -m tools.benchmark notebooks/11_testing_migrations.ipynb --skip-suite --skip-scale
 
 Prints figures and the lab's targets met or not; a slow figure never makes it fail. It exits 1 only
 when something did not run (a notebook raised, the suite failed). Notebooks run from a copy in a
@@ -20,9 +20,10 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from . import navigation
+from .notebook_run import run_notebook
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tools")]
-import navigation  # noqa: E402
 PYTHON = ROOT / ".venv" / "bin" / "python"
 if not PYTHON.exists():
     PYTHON = Path(sys.executable)
@@ -78,23 +79,17 @@ class ProcessCounter:
 
 
 def execute_notebook(path, folder):
-    """Execute a copy of the notebook in a fresh kernel (saved under ``folder``); (seconds, error)."""
+    """Execute the notebook in a fresh kernel (a copy is saved under ``folder``); (seconds, error)."""
     import nbformat
-    from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
-    notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(notebook, timeout=900, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}})
     started = time.perf_counter()
-    error = None
     try:
-        client.execute()
+        notebook, seconds = run_notebook(path)
     except CellExecutionError as failure:
-        error = str(failure).strip().splitlines()[-1][:100]
-    seconds = time.perf_counter() - started
+        return time.perf_counter() - started, str(failure).strip().splitlines()[-1][:100]
     nbformat.write(notebook, Path(folder) / path.name)
-    return seconds, error
+    return seconds, None
 
 
 def bench_notebooks(paths, folder):
@@ -121,11 +116,10 @@ def bench_suite(folder, workers):
 def bench_cli_start(folder, runs=5):
     """Median seconds of `python -m flask db current` in a project at checkpoint 'upgraded'."""
     from migration_lab import checkpoints
-    from migration_lab.workspace import copy_sample_project
+    from migration_lab.project import create_sample_project
 
     root = Path(folder) / "cli_project"
-    copy_sample_project(root)
-    checkpoints.replay(root, "upgraded")
+    checkpoints.replay(create_sample_project(root), "upgraded")
     env = {**os.environ, "FLASK_APP": "WEB_SERVICE.app", "PYTHONDONTWRITEBYTECODE": "1"}
     env.pop("DATABASE_URL", None)
     command = [str(PYTHON), "-m", "flask", "db", "current", "--directory=WEB_SERVICE/migrations"]
@@ -138,17 +132,16 @@ def bench_cli_start(folder, runs=5):
 
 
 def bench_scale(folder, rows):
-    """Seed ``rows`` rows and time notebook 12's operations on them: (Seeded, Measurement)."""
+    """Seed ``rows`` rows and time notebook 12's operations on them: (SeededDatabase, Measurement)."""
     from migration_lab import checkpoints, scale
-    from migration_lab.history import write_history
-    from migration_lab.workspace import copy_sample_project
+    from migration_lab.project import create_sample_project
+    from migration_lab.recommended import write_recommended_history
 
-    root = Path(folder) / "scale_project"
-    copy_sample_project(root)
-    checkpoints.replay(root, "initialized")
-    write_history(root)
-    seeded = scale.seed_database(root, rows)
-    return seeded, scale.measure(root, seeded, repeats=5)
+    project = create_sample_project(Path(folder) / "scale_project")
+    checkpoints.replay(project, "initialized")
+    write_recommended_history(project)
+    seeded = scale.seed_large_databases(project, [rows], progress=False)[rows]
+    return seeded, scale.measure(project, seeded, repeats=5)
 
 
 def verdict(ok):
@@ -208,7 +201,7 @@ def main(argv=None):
             print(f"\nScale (notebook 12's operations) at {args.rows:,} rows:", flush=True)
             seeded, measured = bench_scale(folder, args.rows)
             print(f"  seeding: {seeded.seconds:.2f} s ({args.rows / seeded.seconds:,.0f} rows/s)")
-            print("  " + scale.table({args.rows: measured}).replace("\n", "\n  "))
+            print("  " + scale.Timings({args.rows: measured}).table().replace("\n", "\n  "))
             s = measured.seconds
             ratio = s["add_flask"] / s["add_raw"]
             without_start = (s["add_flask"] - s["start_flask"]) / s["add_raw"]

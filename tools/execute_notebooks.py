@@ -1,7 +1,7 @@
 """Execute notebooks top to bottom and save them with sanitized outputs: what nbval compares.
 
-    python tools/execute_notebooks.py                 # every notebook, two at a time
-    python tools/execute_notebooks.py notebooks/04_generate.ipynb
+    python -m tools.execute_notebooks                 # every notebook, two at a time
+    python -m tools.execute_notebooks notebooks/04_generate.ipynb
 
 Navigation bars are regenerated first. Outputs pass through tests/sanitize.cfg, so committed
 notebooks hold <REV>, <DATE> and <LAB> instead of this machine's revision ids, times and paths.
@@ -10,26 +10,20 @@ A cell may fail only if it carries the tag ``raises-exception``.
 import argparse
 import os
 import sys
-import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import navigation  # noqa: E402
-from sanitize import load_rules, sanitize_output  # noqa: E402
+from . import navigation
+from .notebook_run import run_notebook
+from .sanitize import load_rules, sanitize_output
 
 
 def execute(path):
-    """Run one notebook in a fresh kernel; returns (name, seconds)."""
+    """Run one notebook in a fresh kernel and save it sanitized; returns (name, seconds)."""
     path = Path(path).resolve()
-    started = time.perf_counter()
-    notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(notebook, timeout=900, kernel_name="python3", record_timing=False,
-                            resources={"metadata": {"path": str(path.parent)}})
-    client.execute()
+    notebook, seconds = run_notebook(path)
     rules = load_rules()
     for cell in notebook.cells:
         cell.metadata.pop("execution", None)
@@ -37,7 +31,7 @@ def execute(path):
             sanitize_output(output, rules)
     notebook.metadata.pop("widgets", None)
     nbformat.write(notebook, path)
-    return path.name, time.perf_counter() - started
+    return path.name, seconds
 
 
 def main(argv=None):

@@ -1,7 +1,7 @@
 """Write data/conversion_jobs.csv: 400 realistic, deterministic conversion jobs.
 
 Run once by the maintainers (the CSV is committed); the fixed seed makes it reproducible:
-    python tools/make_sample_data.py
+    python -m tools.make_sample_data
 """
 import csv
 import random

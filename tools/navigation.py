@@ -4,8 +4,8 @@ Each notebook's metadata holds ``"lab": {"section": "...", "minutes": N}``; its 
 line of its first cell. The bars (second and last cell) and the maps sit between HTML comment
 markers so they are regenerated, never edited by hand:
 
-    python tools/navigation.py          # rewrite bars and maps
-    python tools/navigation.py --check  # exit 1 if anything is out of date (tests/test_navigation.py)
+    python -m tools.navigation          # rewrite bars and maps
+    python -m tools.navigation --check  # exit 1 if anything is out of date (tests/test_navigation.py)
 """
 import argparse
 import re

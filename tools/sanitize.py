@@ -1,14 +1,19 @@
-"""The sanitize rules of tests/sanitize.cfg, read the way nbval reads them, applied to outputs."""
+"""The sanitize rules of tests/sanitize.cfg, parsed by nbval's own parser, applied to outputs before saving.
+
+nbval compares a cell's saved output with a new run after applying the same rules to both; the
+maintainers' tools apply them when saving, so committed notebooks hold the placeholders.
+"""
 import re
 from pathlib import Path
+
+from nbval.plugin import get_sanitize_patterns
 
 RULES_FILE = Path(__file__).resolve().parent.parent / "tests" / "sanitize.cfg"
 
 
 def load_rules(path=RULES_FILE):
-    """(regex, replacement) pairs, exactly as nbval's --nbval-sanitize-with parses them."""
-    text = Path(path).read_text(encoding="utf-8")
-    return re.findall(r"^regex: (.*)$\n^replace: (.*)$", text, flags=re.MULTILINE)
+    """(regex, replacement) pairs, in file order, as ``pytest --nbval-sanitize-with`` reads them."""
+    return list(dict(get_sanitize_patterns(Path(path).read_text(encoding="utf-8"))).items())
 
 
 def sanitize_text(text, rules):
