@@ -11,7 +11,7 @@ from pathlib import Path
 
 import ipywidgets as w
 
-from . import doctor, timeline
+from . import doctor, exercises, timeline
 from .errors import LabError
 from .review import review_migration
 
@@ -155,8 +155,6 @@ class ExerciseChecker(LabWidget):
     """A button that checks the learner's sandbox for real and says what holds, what is missing, a hint."""
 
     def __init__(self, sandbox):
-        from . import exercises  # exercises builds sandboxes; widgets stays importable without them
-
         self.sandbox, self.exercise = sandbox, exercises.exercise(exercises.slug_of(sandbox))
         self.check = self.exercise.check
         self.button = w.Button(description="Check my work", icon="check", button_style="primary")
