@@ -113,7 +113,9 @@ def flask_db(root, command, database=None, **options):
 
     ``options`` are the keyword arguments of ``flask_migrate.<command>`` (``message=``, ``revision=``,
     ``rev_id=`` ...); ``directory`` defaults to ``WEB_SERVICE/migrations``. ``database`` (a URL)
-    replaces the app's own database for this command. A failure raises LabError with the output.
+    replaces the app's own database for this command. When Flask-Migrate gives up (it exits, as
+    the CLI would), LabError carries what it printed; an error inside a migration (SQL the database
+    refuses) propagates as SQLAlchemy raised it.
     """
     root = Path(root).resolve()
     options.setdefault("directory", str(root / PACKAGE / "migrations"))

@@ -1,4 +1,4 @@
-"""Read and rewrite the functions of a revision script, as a reviewer edits one by hand.
+"""Read and rewrite the functions of a revision script (or of ``env.py``), as a reviewer edits one by hand.
 
 ``flask db migrate`` writes schema changes only; data changes (a backfill), a rename that keeps
 the values, or a downgrade someone forgot are written by hand into ``upgrade()`` / ``downgrade()``.
@@ -65,12 +65,12 @@ def show_function(script, function="upgrade"):
     print(function_source(path, function))
 
 
-def function_bodies(path):
-    """{"upgrade": body, "downgrade": body} of a Python file, each body dedented (for the lab's own files)."""
+def function_bodies(path, functions=FUNCTIONS):
+    """{name: body} of top-level functions of a Python file, each body dedented (the lab's own files)."""
     path = Path(path)
     source = path.read_text(encoding="utf-8")
     bodies = {}
-    for function in FUNCTIONS:
+    for function in functions:
         start, end = _body_lines(source, function, path.name)
         bodies[function] = textwrap.dedent("\n".join(source.splitlines()[start:end]))
     return bodies
@@ -85,17 +85,18 @@ def _replace_body(source, function, body, name):
     return new
 
 
-def replace_function_bodies(script, upgrade=None, downgrade=None, *, from_file=None):
-    """Replace the WHOLE body of ``upgrade()`` and/or ``downgrade()`` of a revision script; returns the diff.
+def replace_function_bodies(script, *, from_file=None, **bodies):
+    """Replace the WHOLE body of top-level functions of a script; returns the change as a diff.
 
-    Everything between the ``def`` line and the next top-level statement goes, autogenerate's
-    comments included; the header (ids, imports) stays. ``from_file`` takes both bodies from the
-    ``upgrade()`` / ``downgrade()`` of another Python file (the lab keeps its fixed migrations so).
+    ``replace_function_bodies(script, upgrade="...", downgrade="...")`` for a revision script; any
+    top-level function works (``run_migrations_online=`` in ``env.py``). Everything between the
+    ``def`` line and the next top-level statement goes, autogenerate's comments included; the rest
+    of the file stays. ``from_file`` takes ``upgrade()`` and ``downgrade()`` from another Python file
+    (the lab keeps its fixed migrations so); a body given by name wins over the file's.
     """
-    bodies = function_bodies(from_file) if from_file else {}
-    bodies.update({k: v for k, v in (("upgrade", upgrade), ("downgrade", downgrade)) if v is not None})
+    bodies = {**(function_bodies(from_file) if from_file else {}), **bodies}
     if not bodies:
-        raise LabError("give the new body of upgrade= and/or downgrade= (or from_file=)")
+        raise LabError("give the new body of each function by name: upgrade=\"...\", downgrade=\"...\"")
     path = Path(getattr(script, "path", script))
 
     def change(source):

@@ -83,10 +83,11 @@ def open_sandbox(name, checkpoint="created", set_flask_app=True):
 
 
 def sandboxes():
-    """Every sandbox that exists now, by name."""
+    """Every sandbox that exists now, by name (other folders, such as JupyterLab's .ipynb_checkpoints, are not)."""
     if not WORKSPACE.is_dir():
         return []
-    return [Sandbox(p.name) for p in sorted(WORKSPACE.iterdir()) if p.is_dir() and not p.is_symlink()]
+    return [Sandbox(p.name) for p in sorted(WORKSPACE.iterdir())
+            if p.is_dir() and not p.is_symlink() and NAME.match(p.name)]
 
 
 def reset(name):

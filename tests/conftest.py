@@ -1,25 +1,58 @@
-"""Fixtures in the shape of Flask's tutorial: an app on a fresh database, its client, sandboxes."""
+"""Fixtures in the shape of Flask's tutorial: the data set, a project on a fresh database, its app, sandboxes."""
+import csv
 import os
 import re
+from pathlib import Path
 
 import pytest
 
 from migration_lab import open_sandbox
-from migration_lab.paths import PROJECT_ROOT, WORKSPACE, remove_inside_workspace
-from migration_lab.workspace import copy_sample_project
-from migration_lab.inprocess import load_app
+from migration_lab.checkpoints import replay
+from migration_lab.paths import DATA_CSV, PROJECT_ROOT, WORKSPACE, remove_inside_workspace
+from migration_lab.project import create_sample_project
+
+
+@pytest.fixture(scope="session")
+def csv_rows():
+    """The rows of data/conversion_jobs.csv as dicts: what every seeded database holds."""
+    with open(DATA_CSV, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="session")
+def row_count(csv_rows):
+    return len(csv_rows)
+
+
+@pytest.fixture
+def open_files():
+    """``open_files(path)``: the file descriptors of this process open on ``path`` (read through Linux's /proc)."""
+    if not Path("/proc/self/fd").is_dir():
+        pytest.skip("lists open files through Linux's /proc")
+
+    def open_files(path):
+        return [fd for fd in Path("/proc/self/fd").iterdir() if os.path.realpath(fd) == str(Path(path).resolve())]
+    return open_files
 
 
 @pytest.fixture
 def project(tmp_path):
-    """A copy of the guide's starting point (seeded database, no migrations) in a temp folder."""
-    copy_sample_project(tmp_path)
-    return tmp_path
+    """The guide's starting point (seeded database, no migrations) in a temp folder: a Project."""
+    return create_sample_project(tmp_path / "project")
+
+
+@pytest.fixture
+def project_at(project):
+    """``project_at("upgraded")``: the project after the guide's steps up to that checkpoint, replayed in process."""
+    def replayed(checkpoint):
+        replay(project, checkpoint)
+        return project
+    return replayed
 
 
 @pytest.fixture
 def app(project):
-    with load_app(project) as app:
+    with project.flask_app() as app:
         yield app
 
 
@@ -41,8 +74,8 @@ def make_sandbox(request, monkeypatch):
     base = "test_" + re.sub(r"[^A-Za-z0-9_]+", "_", request.node.name)[:60] + "_" + worker
     made = []
 
-    def make(checkpoint="created", suffix=""):
-        sandbox = open_sandbox(base + suffix, checkpoint)
+    def make(checkpoint="created", suffix="", **options):
+        sandbox = open_sandbox(base + suffix, checkpoint, **options)
         made.append(sandbox)
         return sandbox
 

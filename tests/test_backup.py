@@ -5,63 +5,81 @@ from contextlib import closing
 
 import pytest
 
-from migration_lab import LabError, backup, fingerprint
+from migration_lab import LabError, back_up_database, copy_sqlite_database, restore_database, sqlite_file
 
 
-def test_backup_copies_rows_schema_and_revision(make_sandbox):
-    sandbox = make_sandbox("upgraded")
-    saved = backup.backup(sandbox)
+@pytest.fixture
+def upgraded(project_at):
+    return project_at("upgraded")
+
+
+def test_a_backup_copies_rows_schema_and_revision(upgraded, row_count):
+    saved = back_up_database(upgraded)
     assert saved.name == "instance/backups/jobs.before-upgrade.db"
-    assert saved.path == sandbox.root / saved.name
-    assert saved.fingerprint.same_as(sandbox.fingerprint())
-    assert saved.schema == sandbox.schema()
-    assert saved.revision == sandbox.current_revision() is not None
-    assert str(saved).startswith("instance/backups/jobs.before-upgrade.db: 400 rows, 2 tables, alembic revision ")
+    assert saved.path == upgraded.root / saved.name
+    assert saved.fingerprint.same_as(upgraded.fingerprint())
+    assert saved.schema == upgraded.schema()
+    assert saved.revision == upgraded.current_revision() is not None
+    assert str(saved) == (f"{saved.name}: {row_count} rows, {len(upgraded.schema().tables)} tables, "
+                          f"alembic revision {saved.revision}")
 
 
-def test_restore_undoes_a_half_done_migration(make_sandbox):
-    sandbox = make_sandbox("upgraded")
-    saved = backup.backup(sandbox, "before-priority")
-    with closing(sqlite3.connect(sandbox.database_path)) as connection:
+def test_backing_up_again_under_a_label_replaces_that_backup(upgraded):
+    back_up_database(upgraded, "before-priority")
+    upgraded.execute("DELETE FROM conversion_jobs WHERE id = 1")
+    again = back_up_database(upgraded, "before-priority")
+    assert again.name == "instance/backups/jobs.before-priority.db"
+    assert again.fingerprint.same_as(upgraded.fingerprint())
+
+
+def test_restore_undoes_a_half_done_migration(upgraded):
+    saved = back_up_database(upgraded, "before-priority")
+    with closing(sqlite3.connect(upgraded.database_path)) as connection, connection:
         connection.execute("ALTER TABLE conversion_jobs ADD COLUMN priority INTEGER")
         connection.execute("CREATE TABLE _alembic_tmp_conversion_jobs (id INTEGER)")
         connection.execute("DELETE FROM conversion_jobs WHERE id > 390")
-        connection.commit()
-    assert sandbox.schema() != saved.schema
-    lines = backup.restore(sandbox, saved)
-    assert sandbox.schema() == saved.schema and sandbox.fingerprint().same_as(saved.fingerprint)
-    assert [line.split()[0] for line in lines] == ["rows", "schema", "alembic"]
+        connection.execute("UPDATE alembic_version SET version_num = 'half_done'")
+    assert upgraded.schema() != saved.schema
+    proof = restore_database(upgraded, saved)
+    assert upgraded.schema() == saved.schema and upgraded.fingerprint().same_as(saved.fingerprint)
+    assert upgraded.current_revision() == saved.revision
+    assert proof.splitlines() == [
+        f"rows              {saved.fingerprint.rows} rows, original columns sha256 {saved.fingerprint.digest}",
+        f"schema            {len(saved.schema.tables)} tables, identical to the backup's",
+        f"alembic revision  {saved.revision}"]
 
 
-def test_the_backup_api_sees_committed_changes_a_file_copy_misses(make_sandbox, tmp_path):
+def test_the_backup_api_sees_committed_changes_a_file_copy_misses(project, tmp_path):
     """In WAL mode, committed changes wait in jobs.db-wal: copying jobs.db alone loses them."""
-    sandbox = make_sandbox("created")
-    before = sandbox.fingerprint()
-    with closing(sqlite3.connect(sandbox.database_path)) as app:
+    before = project.fingerprint()
+    with closing(sqlite3.connect(project.database_path)) as app:
         app.execute("PRAGMA journal_mode=WAL")
         app.execute("PRAGMA wal_autocheckpoint=0")
         app.execute("UPDATE conversion_jobs SET status = 'done' WHERE status = 'pending'")
         app.commit()  # committed, still open: nothing moved from the WAL into jobs.db yet
-        shutil.copyfile(sandbox.database_path, tmp_path / "copied.db")
-        backup.copy_database(sandbox.database_path, tmp_path / "backed-up.db")
-        committed = sandbox.fingerprint()
+        shutil.copyfile(project.database_path, tmp_path / "copied.db")
+        copy_sqlite_database(project.database_path, tmp_path / "backed-up.db")
+        committed = project.fingerprint()
     assert not committed.same_as(before)
-    assert fingerprint(tmp_path / "copied.db").same_as(before)          # the committed update is lost
-    assert fingerprint(tmp_path / "backed-up.db").same_as(committed)    # the backup API has it
+    assert sqlite_file(tmp_path / "copied.db").fingerprint().same_as(before)        # the committed update is lost
+    assert sqlite_file(tmp_path / "backed-up.db").fingerprint().same_as(committed)  # the backup API has it
 
 
-def test_restore_without_the_backup_file_says_what_to_do(make_sandbox):
-    sandbox = make_sandbox("created")
-    saved = backup.backup(sandbox)
+def test_restore_without_the_backup_file_says_what_to_do(project):
+    saved = back_up_database(project)
     saved.path.unlink()
     with pytest.raises(LabError, match="run the backup cell before the migration"):
-        backup.restore(sandbox, saved)
+        restore_database(project, saved)
 
 
 def test_a_damaged_source_is_refused(tmp_path):
     damaged = tmp_path / "damaged.db"
     damaged.write_bytes(b"SQLite format 3\x00" + b"\xff" * 4000)
-    with pytest.raises((LabError, sqlite3.DatabaseError)):
-        backup.copy_database(damaged, tmp_path / "copy.db")
-    with pytest.raises(LabError, match="no database file"):
-        backup.copy_database(tmp_path / "missing.db", tmp_path / "copy.db")
+    with pytest.raises(sqlite3.DatabaseError, match="malformed|not a database"):
+        copy_sqlite_database(damaged, tmp_path / "copy.db")
+
+
+def test_a_missing_source_says_what_to_rerun(tmp_path):
+    with pytest.raises(LabError, match="no database file missing.db to copy: re-run the notebook's first code cell"):
+        copy_sqlite_database(tmp_path / "missing.db", tmp_path / "copy.db")
+    assert not (tmp_path / "copy.db").exists()

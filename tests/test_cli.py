@@ -1,66 +1,90 @@
-"""``python -m migration_lab``: what a trainer types, with clear errors and exit status 2 on bad input."""
+"""``python -m migration_lab``: what a trainer types; every mistake gives one line of message, never a traceback."""
 import subprocess
 import sys
 
-from migration_lab.cli import main
-from migration_lab.paths import PROJECT_ROOT
+import pytest
+
+from migration_lab.cli import GUIDE_PACKAGES, main
+from migration_lab.doctor import pinned_requirements
+from migration_lab.paths import PROJECT_ROOT, WORKSPACE
 
 
 def run(*args):
+    """The real command, as a trainer runs it from the lab's folder."""
     return subprocess.run([sys.executable, "-m", "migration_lab", *args], cwd=PROJECT_ROOT,
                           capture_output=True, text=True)
 
 
-def test_doctor_reports_every_pinned_package(capsys):
-    status = main(["doctor"])
-    out = capsys.readouterr().out
-    assert status == 0, out
-    assert "Flask-Migrate     4.1.0" in out and "READY:" in out
+def test_doctor_exits_0_on_a_ready_machine():
+    result = run("doctor")
+    assert result.returncode == 0, result.stdout
+    assert "READY:" in result.stdout and "Flask-Migrate" in result.stdout
 
 
-def test_doctor_names_the_fix_for_a_wrong_pin(tmp_path, capsys):
-    from migration_lab import doctor
-
-    requirements = tmp_path / "requirements.txt"
-    requirements.write_text("Flask==0.1\nno-such-package-xyz==1.0\n")
-    checks = doctor.check_packages(doctor.pinned_requirements(requirements))
-    assert doctor.report(checks) == 2
-    out = capsys.readouterr().out
-    assert "3.1.3 installed, 0.1 pinned" in out
-    assert "missing (1.0 pinned)" in out and "NOT READY: 0 of 2" in out
+@pytest.mark.parametrize("args", [[], ["reset"], ["frobnicate"], ["reset", "x", "--all"], ["new"]])
+def test_bad_arguments_exit_2_with_usage(args):
+    result = run(*args)
+    assert result.returncode == 2, args
+    assert "usage:" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_bad_arguments_exit_2_with_usage():
-    for args in ([], ["reset"], ["frobnicate"], ["reset", "x", "--all"]):
-        result = run(*args)
-        assert result.returncode == 2, args
-        assert "usage:" in result.stderr and "Traceback" not in result.stderr
+@pytest.fixture
+def file_in_the_way(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    return tmp_path / "notes.txt"
 
 
-def test_reset_of_an_unknown_sandbox_is_a_clear_error():
-    result = run("reset", "no_such_notebook")
-    assert result.returncode == 2
-    assert result.stderr.startswith("error: no sandbox named 'no_such_notebook'")
+@pytest.mark.parametrize("args, message", [
+    (["new", "/proc/x"], "error: cannot create /proc/x: No such file or directory; choose a folder you can write to"),
+    (["new", "{tmp}/notes.txt/x"],
+     "error: cannot create {tmp}/notes.txt/x: Not a directory; choose a folder you can write to"),
+    (["new", "{tmp}"], "error: {tmp} exists and is not an empty folder: choose a new folder"),
+    (["new", "{tmp}/notes.txt"], "error: {tmp}/notes.txt exists and is not an empty folder: choose a new folder"),
+    (["reset", "no_such_notebook"], "error: no sandbox named 'no_such_notebook'; existing: "),
+    (["reset", "not a name!"],
+     "error: 'not a name!' is not a sandbox name: use the notebook's name, e.g. '04_generate'"),
+])
+def test_a_mistake_is_one_line_on_stderr_and_exit_2(file_in_the_way, args, message):
+    tmp = file_in_the_way.parent
+    result = run(*[arg.format(tmp=tmp) for arg in args])
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith(message.format(tmp=tmp))
+    assert "Traceback" not in result.stderr
+    assert file_in_the_way.read_text() == "mine"
 
 
-def test_new_makes_the_guides_starting_point(tmp_path, capsys):
+def test_new_makes_the_guides_starting_point(tmp_path, capsys, row_count):
     target = tmp_path / "my-service"
     assert main(["new", str(target)]) == 0
     assert (target / "WEB_SERVICE" / "app.py").exists() and (target / "instance" / "jobs.db").exists()
-    assert (target / "requirements.txt").read_text() == "Flask==3.1.3\nFlask-SQLAlchemy==3.1.1\nFlask-Migrate==4.1.0\n"
-    assert "python -m flask db init --directory=WEB_SERVICE/migrations" in capsys.readouterr().out
+    pins = pinned_requirements()
+    assert (target / "requirements.txt").read_text().splitlines() == [
+        f"{name}=={pins[name]}" for name in GUIDE_PACKAGES]
+    out = capsys.readouterr().out
+    assert f"instance/jobs.db ({row_count} rows)" in out
+    assert "python -m flask db init --directory=WEB_SERVICE/migrations" in out
 
 
-def test_new_refuses_a_folder_with_files(tmp_path, capsys):
-    (tmp_path / "notes.txt").write_text("mine")
-    assert main(["new", str(tmp_path)]) == 2
-    assert "is not empty" in capsys.readouterr().err
-    assert (tmp_path / "notes.txt").read_text() == "mine"
+def test_new_accepts_an_empty_folder(tmp_path):
+    assert main(["new", str(tmp_path)]) == 0
+    assert (tmp_path / "WEB_SERVICE").is_dir()
 
 
-def test_status_lists_sandboxes(make_sandbox, capsys):
+def test_status_lists_each_sandbox_with_its_checkpoint_revision_and_rows(make_sandbox, capsys, row_count):
     sandbox = make_sandbox("upgraded")
+    broken = make_sandbox("created", suffix="_broken")
+    broken.database_path.write_bytes(b"not a database")
     capsys.readouterr()
     assert main(["status"]) == 0
-    line = next(l for l in capsys.readouterr().out.splitlines() if l.startswith(sandbox.name))
-    assert line.split()[1:] == ["upgraded", sandbox.current_revision(), "400"]
+    lines = {line.split()[0]: line.split()[1:] for line in capsys.readouterr().out.splitlines()}
+    assert lines["sandbox"] == ["checkpoint", "alembic", "revision", "rows"]
+    assert lines[sandbox.name] == ["upgraded", sandbox.current_revision(), str(row_count)]
+    assert lines[broken.name] == ["created", "unreadable", "(DatabaseError)", "-"]
+
+
+def test_reset_deletes_one_sandbox_named_like_its_notebook(make_sandbox):
+    sandbox = make_sandbox("created")
+    result = run("reset", f"{sandbox.name}.ipynb")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"removed workspace/{sandbox.name}/ (the notebook's first cell rebuilds it)\n"
+    assert not sandbox.root.exists() and WORKSPACE.is_dir()

@@ -1,8 +1,8 @@
 """Git with a fixed identity and fixed dates: same files, same commit ids; what a reviewer sees."""
 import pytest
 
-from migration_lab import LabError
-from migration_lab.gitrepo import AUTHOR, Repo, mask_object_ids
+from migration_lab import LabError, git_init
+from migration_lab.gitrepo import AUTHOR, IGNORED, mask_object_ids
 
 
 def make_project(root, model="columns = 1\n"):
@@ -10,7 +10,7 @@ def make_project(root, model="columns = 1\n"):
     (root / "WEB_SERVICE" / "model.py").write_text(model)
     (root / "instance").mkdir(exist_ok=True)
     (root / "instance" / "jobs.db").write_bytes(b"not for git")
-    return Repo.init(root)
+    return git_init(root)
 
 
 def test_same_files_give_the_same_commit_ids_on_every_run(tmp_path):
@@ -71,3 +71,11 @@ def test_user_configuration_is_ignored(tmp_path, monkeypatch):
     repo = make_project(tmp_path / "p")
     repo.commit("Start")  # would fail (no gpg key) if the learner's config applied
     assert repo.git("log", "--format=%an").strip() == AUTHOR[0]
+
+
+def test_init_again_starts_the_history_over(tmp_path):
+    repo = make_project(tmp_path)
+    first = repo.commit("Start")
+    again = git_init(tmp_path)
+    assert (tmp_path / ".gitignore").read_text().splitlines() == list(IGNORED)
+    assert again.commit("Start") == first and again.commit_count() == 1

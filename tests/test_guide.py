@@ -5,6 +5,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from migration_lab.checkpoints import STEPS
+from migration_lab.model_edits import GUIDE_COLUMNS
+
 ROOT = Path(__file__).resolve().parent.parent
 GUIDE = ROOT / "guide" / "flask-migrate-guide.fr.md"
 SHARED = ROOT.parent / "shared" / "guide" / "flask-migrate-guide.fr.md"
@@ -30,3 +33,11 @@ def test_guide_section_notebooks_are_titled_with_the_guides_heading():
             assert quoted in headings, f"{path.name}: {quoted!r} is not a heading of the guide"
             titled += 1
     assert titled >= 1
+
+
+def test_the_steps_the_lab_replays_are_the_guide_s_verbatim():
+    guide = GUIDE.read_text(encoding="utf-8")
+    assert GUIDE_COLUMNS in guide
+    commands = {" ".join(line.split()) for line in guide.splitlines()}  # the guide's "python -m  flask" too
+    replayed = [description for _, description, _ in STEPS if description.startswith("python -m flask db")]
+    assert len(replayed) == 3 and set(replayed) <= commands

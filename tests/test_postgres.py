@@ -8,16 +8,20 @@ import sys
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
-from migration_lab import LabError, postgres
-from migration_lab.database import connect
+from migration_lab import LabError, postgres, start_postgres, write_recommended_history
+from migration_lab.checkpoints import replay
+from migration_lab.recommended import BASELINE, PROGRESS_DEFAULT
 
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+# Columns whose values read back alike from SQLite and PostgreSQL (dates come back as text from SQLite).
+SAME_VALUES = "SELECT id, filename, source_format, target_format, status, size_bytes FROM conversion_jobs ORDER BY id"
 
 
 @pytest.fixture(scope="module")
 def server():
-    with postgres.start(f"test_postgres_{WORKER}") as running:
+    with start_postgres(f"test_postgres_{WORKER}") as running:
         yield running
 
 
@@ -27,7 +31,7 @@ def database(server, request):
 
 
 def create_jobs_table(database):
-    with connect(database) as connection:
+    with database.connect() as connection:
         connection.execute(text(
             "CREATE TABLE conversion_jobs (id SERIAL PRIMARY KEY, filename VARCHAR(255) NOT NULL, "
             "source_format VARCHAR(10) NOT NULL, target_format VARCHAR(10) NOT NULL, "
@@ -43,21 +47,20 @@ def test_the_server_listens_on_a_unix_socket_in_its_data_directory(server):
     assert "host=" in server.url("jobs") and "localhost" not in server.url("jobs")
 
 
-def test_seed_inserts_the_csv_rows_and_moves_the_id_sequence_past_them(database, make_sandbox):
+def test_seed_inserts_the_csv_rows_and_moves_the_id_sequence_past_them(database, project, row_count):
     create_jobs_table(database)
-    assert database.seed() == 400
-    first_rows = "SELECT id, filename, status, size_bytes FROM conversion_jobs WHERE id <= 3 ORDER BY id"
-    assert database.query(first_rows) == make_sandbox("created").query(first_rows)
+    assert database.seed() == row_count
+    assert database.query(SAME_VALUES) == project.query(SAME_VALUES)
     next_id = database.query("SELECT nextval(pg_get_serial_sequence('conversion_jobs', 'id'))")[0][0]
-    assert next_id == 401
+    assert next_id == row_count + 1
 
 
 def test_ddl_is_transactional_a_failed_transaction_leaves_no_column(database):
     create_jobs_table(database)
     database.seed()
     before = database.schema()
-    with pytest.raises(Exception, match="contains null values"):
-        with connect(database) as connection:
+    with pytest.raises(IntegrityError, match="contains null values"):
+        with database.connect() as connection:
             connection.execute(text("ALTER TABLE conversion_jobs ADD COLUMN priority INTEGER"))
             connection.execute(text("ALTER TABLE conversion_jobs ALTER COLUMN finished_at SET NOT NULL"))
             connection.commit()
@@ -77,19 +80,19 @@ def test_psql_applies_a_script_and_stops_at_the_first_error(database, tmp_path):
 
 def test_current_revision_is_none_until_alembic_writes_it(database):
     assert database.current_revision() is None
-    with connect(database) as connection:
+    with database.connect() as connection:
         connection.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)"))
         connection.execute(text("INSERT INTO alembic_version VALUES ('0001_baseline')"))
         connection.commit()
     assert database.current_revision() == "0001_baseline"
 
 
-def test_the_flask_cli_reaches_it_through_database_url(server, make_sandbox):
-    sandbox = make_sandbox("generated")
+def test_the_flask_cli_reaches_it_through_database_url(server, project):
+    replay(project, "generated")
     database = server.create_database("t_cli")
-    env = {**os.environ, "DATABASE_URL": database.database_url}
+    env = {**os.environ, "DATABASE_URL": database.url, "FLASK_APP": "WEB_SERVICE.app"}
     result = subprocess.run([sys.executable, "-m", "flask", "db", "upgrade", "--directory=WEB_SERVICE/migrations"],
-                            cwd=sandbox.root, env=env, capture_output=True, text=True)
+                            cwd=project.root, env=env, capture_output=True, text=True)
     # The guide's first migration only adds columns: on an empty PostgreSQL the table is missing.
     assert result.returncode == 1
     assert "Context impl PostgresqlImpl." in result.stderr
@@ -100,9 +103,9 @@ def test_the_flask_cli_reaches_it_through_database_url(server, make_sandbox):
 
 def test_start_again_replaces_the_running_server_and_stop_deletes_its_directory():
     name = f"test_postgres_restart_{WORKER}"
-    first = postgres.start(name)
+    first = start_postgres(name)
     first.create_database("kept").query("SELECT 1")
-    second = postgres.start(name)
+    second = start_postgres(name)
     assert repr(first).endswith("stopped>") and repr(second).endswith("running>")
     assert [n for (n,) in second.create_database("x").query(
         "SELECT datname FROM pg_database WHERE datname = 'kept'")] == []
@@ -115,11 +118,11 @@ def test_start_again_replaces_the_running_server_and_stop_deletes_its_directory(
 
 def test_a_server_left_running_by_a_dead_process_is_stopped_and_replaced():
     name = f"test_postgres_orphan_{WORKER}"
-    code = ("import os; from migration_lab import postgres; s = postgres.start(%r); "
+    code = ("import os; from migration_lab import start_postgres; s = start_postgres(%r); "
             "s.create_database('left'); os._exit(0)" % name)
     subprocess.run([sys.executable, "-c", code], check=True)  # os._exit: no atexit, server left running
     assert (postgres.data_directory(name) / "postmaster.pid").exists()
-    with postgres.start(name) as server:
+    with start_postgres(name) as server:
         assert server.create_database("fresh").query("SELECT count(*) FROM pg_database WHERE datname = 'left'") == [(0,)]
     assert not postgres.data_directory(name).exists()
 
@@ -132,8 +135,21 @@ def test_a_data_directory_under_a_closed_folder_is_refused_as_root_and_fine_othe
     name = f"test_postgres_closed_{WORKER}"
     if os.geteuid() == 0:  # the server would run as user 'pgserver', who cannot enter a 0700 folder
         with pytest.raises(LabError, match="cannot enter .*private.*TMPDIR"):
-            postgres.start(name)
+            start_postgres(name)
     else:  # the server runs as the current user, who owns the folder
-        with postgres.start(name) as server:
+        with start_postgres(name) as server:
             assert server.create_database("ok").query("SELECT 1") == [(1,)]
     assert oct(closed.stat().st_mode & 0o777) == "0o700"  # nothing was opened up
+
+
+def test_the_recommended_history_builds_it_in_process_and_rows_survive(server, project):
+    replay(project, "initialized")
+    write_recommended_history(project)
+    database = server.create_database("t_history")
+    project.flask_db("upgrade", database=database, revision=BASELINE)
+    database.seed()
+    project.flask_db("upgrade", database=database)
+    assert database.current_revision() == PROGRESS_DEFAULT
+    assert database.schema()["conversion_jobs"].column_names == project.model_schema()["conversion_jobs"].column_names
+    assert database.query(SAME_VALUES) == project.query(SAME_VALUES)
+    assert database.count_non_null(["progress"]) == {"progress": database.count_rows()}

@@ -3,9 +3,10 @@ import re
 
 import pytest
 
-from migration_lab import LabError
-from migration_lab.inprocess import flask_db
-from migration_lab.review import review, review_source
+from migration_lab import LabError, review_migration
+from migration_lab.model_edits import GUIDE_COLUMNS
+
+GUIDE_NAMES = [line.split(" = ")[0] for line in GUIDE_COLUMNS.splitlines()]
 
 RISKY = '''
 def upgrade():
@@ -33,32 +34,31 @@ def upgrade():
 '''
 
 
-def test_the_guides_migration_adds_four_nullable_columns_and_flags_nothing(make_sandbox):
-    sandbox = make_sandbox("generated")
-    upgrade = review(sandbox.newest_migration())
+def test_the_guides_migration_adds_four_nullable_columns_and_flags_nothing(project_at):
+    upgrade = review_migration(project_at("generated").newest_migration())
     assert [(op.name, op.where) for op in upgrade.operations] == [
-        ("add_column", f"conversion_jobs.{column}") for column in ("progress", "page_done", "total_pages", "message")]
+        ("add_column", f"conversion_jobs.{column}") for column in GUIDE_NAMES]
     assert all("nullable=True" in op.details for op in upgrade.operations)
     assert upgrade.flagged == ()
     assert "4 operation(s), 0 flagged" in upgrade.text()
 
 
-def test_its_downgrade_drops_the_four_columns(make_sandbox):
-    downgrade = review(make_sandbox("generated").newest_migration(), "downgrade")
+def test_its_downgrade_drops_the_four_columns(project_at):
+    downgrade = review_migration(project_at("generated").newest_migration(), "downgrade")
     assert [op.name for op in downgrade.flagged] == ["drop_column"] * 4
     assert "drops column conversion_jobs.message: every value in it is deleted" in downgrade.text()
 
 
-def test_autogenerate_drops_a_column_removed_from_the_model(make_sandbox):
-    sandbox = make_sandbox("upgraded")
-    sandbox.replace_model_line("message = db.Column(db.Text)", "")
-    flask_db(sandbox.root, "migrate", message="remove message")
-    flagged = review(sandbox.newest_migration()).flagged
+def test_autogenerate_drops_a_column_removed_from_the_model(project_at):
+    project = project_at("upgraded")
+    project.replace_model_line("message = db.Column(db.Text)", "")
+    project.flask_db("migrate", message="remove message")
+    flagged = review_migration(project.newest_migration()).flagged
     assert [(op.name, op.where) for op in flagged] == [("drop_column", "conversion_jobs.message")]
 
 
 def test_every_kind_of_risk_is_flagged_once():
-    result = review_source(RISKY)
+    result = review_migration(RISKY)
     risks = [(op.name, op.where, risk.split(":")[0]) for op in result.operations for risk in op.risks]
     assert risks == [
         ("drop_table", "legacy_jobs", "drops table legacy_jobs"),
@@ -74,7 +74,7 @@ def test_every_kind_of_risk_is_flagged_once():
 
 
 def test_safe_operations_are_listed_but_not_flagged():
-    result = review_source(SAFE)
+    result = review_migration(SAFE)
     assert [op.name for op in result.operations] == [
         "create_table", "add_column", "create_index", "alter_column", "alter_column", "drop_index"]
     assert result.flagged == ()
@@ -85,12 +85,12 @@ def test_safe_operations_are_listed_but_not_flagged():
 
 def test_lines_point_into_the_script():
     lines = RISKY.splitlines()
-    for op in review_source(RISKY).operations:
+    for op in review_migration(RISKY).operations:
         assert op.name in lines[op.line - 1]
 
 
 def test_text_lists_each_operation_with_its_risks_under_it():
-    text = review_source(RISKY).text().splitlines()
+    text = review_migration(RISKY).text().splitlines()
     assert text[0] == "upgrade() of <script>: 8 operation(s), 8 flagged"
     assert text[1].startswith("line 3    drop_table    legacy_jobs")
     assert text[2].strip().startswith("! drops table legacy_jobs")
@@ -102,9 +102,18 @@ def test_text_lists_each_operation_with_its_risks_under_it():
 ])
 def test_a_broken_script_is_a_clear_error(source, message):
     with pytest.raises(LabError, match=re.escape(message)):
-        review_source(source)
+        review_migration(source)
 
 
 def test_a_missing_script_says_how_to_make_one(tmp_path):
-    with pytest.raises(LabError, match="flask db migrate"):
-        review(tmp_path / "nothing.py")
+    with pytest.raises(LabError, match="no migration script at nothing.py: generate one first with `flask db migrate`"):
+        review_migration(tmp_path / "nothing.py")
+
+
+def test_a_script_is_read_from_a_path_an_alembic_script_or_its_text(project_at):
+    project = project_at("generated")
+    [script] = project.migration_scripts()
+    by_path, by_script = review_migration(project.newest_migration()), review_migration(script)
+    by_text = review_migration(project.newest_migration().read_text())
+    assert by_path == by_script and by_path.script == project.newest_migration().name
+    assert by_text.operations == by_path.operations and by_text.script == "<script>"

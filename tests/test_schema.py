@@ -1,34 +1,74 @@
-"""Schema snapshots and diffs, on real SQLite files."""
+"""Schemas read from real SQLite files or from the models, and the difference between two."""
 import sqlite3
+from contextlib import closing
 
-from migration_lab.schema import diff, side_by_side, snapshot
+import pytest
 
-
-def make_db(path, ddl):
-    with sqlite3.connect(path) as connection:
-        connection.executescript(ddl)
-    return path
-
+from migration_lab import schema_diff, sqlite_file
+from migration_lab.schema import Schema, read_schema
 
 BASE = "CREATE TABLE jobs (id INTEGER PRIMARY KEY, name VARCHAR(20) NOT NULL, size INTEGER);"
 
 
-def test_snapshot_reads_columns_types_nullability_and_indexes(tmp_path):
-    db = make_db(tmp_path / "a.db", BASE + "CREATE INDEX ix_jobs_name ON jobs (name);")
-    table = snapshot(db)["jobs"]
+@pytest.fixture
+def make_db(tmp_path):
+    """A SQLite file made by ``ddl``, read as the lab reads any database."""
+    def make(name, ddl):
+        with closing(sqlite3.connect(tmp_path / name)) as connection:
+            connection.executescript(ddl)
+        return sqlite_file(tmp_path / name)
+    return make
+
+
+def test_a_schema_reads_columns_types_nullability_and_indexes(make_db):
+    db = make_db("a.db", BASE + "CREATE INDEX ix_jobs_name ON jobs (name);")
+    table = db.schema()["jobs"]
     assert table.column_names == ["id", "name", "size"]
     assert table.column("name").describe() == "VARCHAR(20) NOT NULL"
-    assert table.column("id").primary_key
+    assert table.column("id").primary_key and table.column("nowhere") is None
     assert table.indexes == ("ix_jobs_name (name)",)
-    assert "table jobs" in snapshot(db).text()
 
 
-def test_diff_finds_added_removed_and_changed_columns(tmp_path):
-    before = snapshot(make_db(tmp_path / "a.db", BASE))
-    after = snapshot(make_db(tmp_path / "b.db",
-                             "CREATE TABLE jobs (id INTEGER PRIMARY KEY, name VARCHAR(50) NOT NULL, "
-                             "progress INTEGER DEFAULT '0');"))
-    change = diff(before, after)
+def test_read_schema_takes_an_open_connection(make_db):
+    db = make_db("a.db", BASE)
+    with db.connect() as connection:
+        assert read_schema(connection) == db.schema()
+
+
+def test_the_text_is_one_aligned_table_per_table(make_db):
+    db = make_db("a.db", BASE + "CREATE TABLE owners (id INTEGER PRIMARY KEY, job_id INTEGER REFERENCES jobs (id));")
+    assert db.schema().text().splitlines() == [
+        "table jobs",
+        "  column  type         null  default  key",
+        "  id      INTEGER      yes            PK",
+        "  name    VARCHAR(20)  no",
+        "  size    INTEGER      yes",
+        "",
+        "table owners",
+        "  column  type     null  default  key",
+        "  id      INTEGER  yes            PK",
+        "  job_id  INTEGER  yes",
+        "  foreign key (job_id) -> jobs(id)",
+    ]
+    assert Schema({}).text() == "(no tables)"
+
+
+def test_html_rendering_escapes_values(make_db):
+    html = make_db("a.db", "CREATE TABLE t (id INTEGER PRIMARY KEY, note TEXT DEFAULT '<b>');").schema()._repr_html_()
+    assert "&lt;b&gt;" in html and "<b>table t</b>" in html
+    assert Schema({})._repr_html_() == "<p>(no tables)</p>"
+
+
+def test_app_tables_leave_out_alembic_s_bookkeeping(make_db):
+    schema = make_db("a.db", BASE + "CREATE TABLE alembic_version (version_num VARCHAR(32));").schema()
+    assert "alembic_version" in schema and list(schema.app_tables().tables) == ["jobs"]
+
+
+def test_diff_finds_added_removed_and_changed_columns(make_db):
+    before = make_db("a.db", BASE).schema()
+    after = make_db("b.db", "CREATE TABLE jobs (id INTEGER PRIMARY KEY, name VARCHAR(50) NOT NULL, "
+                            "progress INTEGER DEFAULT '0');").schema()
+    change = schema_diff(before, after)
     assert [(t, c.name) for t, c in change.added_columns] == [("jobs", "progress")]
     assert [(t, c.name) for t, c in change.removed_columns] == [("jobs", "size")]
     assert change.changed_columns == (("jobs", "name", "VARCHAR(20) NOT NULL", "VARCHAR(50) NOT NULL"),)
@@ -39,29 +79,28 @@ def test_diff_finds_added_removed_and_changed_columns(tmp_path):
     ]
 
 
-def test_diff_finds_tables_and_indexes(tmp_path):
-    before = snapshot(make_db(tmp_path / "a.db", BASE))
-    after = snapshot(make_db(tmp_path / "b.db", BASE + "CREATE INDEX ix_size ON jobs (size);"
-                             "CREATE TABLE audit (id INTEGER PRIMARY KEY);"))
-    change = diff(before, after)
-    assert change.added_tables == ("audit",)
+def test_diff_finds_tables_and_indexes(make_db):
+    before = make_db("a.db", BASE + "CREATE INDEX ix_name ON jobs (name);").schema()
+    after = make_db("b.db", BASE + "CREATE INDEX ix_size ON jobs (size);"
+                            "CREATE TABLE audit (id INTEGER PRIMARY KEY);").schema()
+    change = schema_diff(before, after)
+    assert change.added_tables == ("audit",) and schema_diff(after, before).removed_tables == ("audit",)
     assert change.added_indexes == (("jobs", "ix_size (size)"),)
-    assert diff(after, before).removed_tables == ("audit",)
+    assert change.removed_indexes == (("jobs", "ix_name (name)"),)
+    assert change.lines() == ["+ table audit", "+ jobs index ix_size (size)", "- jobs index ix_name (name)"]
 
 
-def test_no_change_is_empty(tmp_path):
-    db = make_db(tmp_path / "a.db", BASE)
-    change = diff(snapshot(db), snapshot(db))
-    assert not change
-    assert change.text() == "(no schema change)"
+def test_no_change_is_empty(make_db):
+    schema = make_db("a.db", BASE).schema()
+    change = schema_diff(schema, schema)
+    assert not change and change.text() == str(change) == "(no schema change)"
 
 
-def test_html_rendering_escapes_values(tmp_path):
-    db = make_db(tmp_path / "a.db", "CREATE TABLE t (id INTEGER PRIMARY KEY, note TEXT DEFAULT '<b>');")
-    html = snapshot(db)._repr_html_()
-    assert "&lt;b&gt;" in html and "<b>table t</b>" in html
+def test_the_models_describe_what_create_all_built(project):
+    assert not schema_diff(project.schema(), project.model_schema())
 
 
-def test_side_by_side_puts_each_text_under_its_title():
-    text = side_by_side("a\nbb", "x", titles=("left", "right"), gap=2)
-    assert text.splitlines() == ["left  right", "====  =====", "a     x", "bb"]
+def test_the_models_show_a_server_default_the_database_lacks(project):
+    project.add_model_columns('attempts = db.Column(db.Integer, nullable=False, server_default="0")')
+    change = schema_diff(project.schema(), project.model_schema())
+    assert change.lines() == ["+ conversion_jobs.attempts  INTEGER NOT NULL default 0"]
