@@ -83,3 +83,13 @@ def make_sandbox(request, monkeypatch):
     os.chdir(PROJECT_ROOT)
     for sandbox in made:
         remove_inside_workspace(WORKSPACE / sandbox.name)
+
+
+@pytest.fixture
+def exercise(make_sandbox):
+    """``exercise(slug)``: a sandbox named and set up for one exercise, as its start cell makes it."""
+    from migration_lab import exercises
+
+    def start(slug):
+        return exercises.set_up(slug, make_sandbox(exercises.EXERCISES[slug].checkpoint, suffix=f"-{slug}"))
+    return start

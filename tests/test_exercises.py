@@ -16,13 +16,6 @@ from migration_lab.revisions import heads
 from migration_lab.script_edits import function_bodies
 
 
-@pytest.fixture
-def exercise(make_sandbox):
-    """``exercise(slug)``: a sandbox named and set up for one exercise, as its start cell makes it."""
-    def start(slug):
-        return exercises.set_up(slug, make_sandbox(EXERCISES[slug].checkpoint, suffix=f"-{slug}"))
-    return start
-
 
 @pytest.fixture
 def processed_jobs(csv_rows):

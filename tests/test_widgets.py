@@ -13,13 +13,6 @@ def plain_text(widget):
     return widget._repr_mimebundle_()["text/plain"]
 
 
-@pytest.fixture
-def exercise(make_sandbox):
-    """``exercise("merge")``: a sandbox named and set up for that exercise, as its start cell makes it."""
-    def start(slug):
-        return exercises.set_up(slug, make_sandbox(EXERCISES[slug].checkpoint, suffix=f"-{slug}"))
-    return start
-
 
 @pytest.fixture
 def merged(exercise):
