@@ -2,22 +2,29 @@
 
 Each step is what the learner did in an earlier notebook, done with the same Flask-Migrate
 function the CLI calls (see :mod:`migration_lab.inprocess`), so the result is the same files and
-the same database, in milliseconds. ``COMMANDS`` says each step as the learner typed it.
+the same database, in milliseconds. Each step is described as the learner did it (the command typed).
 """
 from .errors import LabError
+from .migrations_config import quiet_plugin_logs
 
 GUIDE_MESSAGE = "Ajout des colonnes de suivi pour les jobs"
 DIRECTORY = "--directory=WEB_SERVICE/migrations"
 
 
-# (checkpoint, what replaying it does as the learner typed it, the step), each applied to the previous state.
+def _init(project):
+    project.flask_db("init")
+    quiet_plugin_logs(project.root)
+
+
+# (checkpoint, what replaying it does, as the learner did it, the step), each applied to the previous state.
 STEPS = (
-    ("created", "db.create_all() made instance/jobs.db, seeded from data/; no migrations yet", None),
-    ("initialized", f"python -m flask db init {DIRECTORY}", lambda project: project.flask_db("init")),
-    ("edited", "the guide's four columns added to ConversionJobModel", lambda project: project.add_model_columns()),
-    ("generated", f'python -m flask db migrate -m "{GUIDE_MESSAGE}" {DIRECTORY}',
+    ("created", ("db.create_all() made instance/jobs.db, seeded from data/",), None),
+    ("initialized", (f"python -m flask db init {DIRECTORY}",
+                     "alembic.ini: the autogenerate plugin logger at WARN (notebook 02)"), _init),
+    ("edited", ("the guide's four columns added to ConversionJobModel",), lambda project: project.add_model_columns()),
+    ("generated", (f'python -m flask db migrate -m "{GUIDE_MESSAGE}" {DIRECTORY}',),
      lambda project: project.flask_db("migrate", message=GUIDE_MESSAGE)),
-    ("upgraded", f"python -m flask db upgrade {DIRECTORY}", lambda project: project.flask_db("upgrade")),
+    ("upgraded", (f"python -m flask db upgrade {DIRECTORY}",), lambda project: project.flask_db("upgrade")),
 )
 NAMES = tuple(name for name, _, _ in STEPS)
 
@@ -30,9 +37,9 @@ def steps_until(checkpoint):
 
 
 def replay(project, checkpoint):
-    """Apply every step up to ``checkpoint`` to ``project``; returns the descriptions of the steps replayed."""
+    """Apply every step up to ``checkpoint`` to ``project``; returns what was done, a line per action."""
     done = []
-    for _, description, step in steps_until(checkpoint):
+    for _, lines, step in steps_until(checkpoint):
         step(project)
-        done.append(description)
+        done += lines
     return done

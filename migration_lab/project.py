@@ -9,7 +9,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from . import data, model_edits, revisions
+from . import data, migrations_config, model_edits, revisions
 from .database import SQLiteFile, sqlite_url
 from .errors import LabError
 from .inprocess import PACKAGE, flask_db, load_app, model_metadata
@@ -111,6 +111,14 @@ class Project(SQLiteFile):
     def revision_graph(self):
         """Every revision by message, what it follows, and where the database is."""
         return revisions.RevisionGraph(self.require().migrations, self.current_heads())
+
+    def quiet_plugin_logs(self):
+        """Stop the six "setting up autogenerate plugin" log lines (a logger in alembic.ini); returns the diff."""
+        return migrations_config.quiet_plugin_logs(self.require().root)
+
+    def make_sqlite_migrations_atomic(self):
+        """Make a failed migration on SQLite roll back whole (SQLAlchemy's recipe in env.py); returns the diff."""
+        return migrations_config.make_sqlite_migrations_atomic(self.require().root)
 
     # --- the models -------------------------------------------------------------------------------------
     def add_model_columns(self, lines=model_edits.GUIDE_COLUMNS):

@@ -163,7 +163,8 @@ def _risks(operation, settings):
                    "code and queries using the old name break")
         if "type_" in settings:
             old = ast.unparse(settings["existing_type"]) if "existing_type" in settings else "?"
-            yield f"changes type {old} -> {ast.unparse(settings['type_'])}: existing values are converted, or rejected"
+            yield (f"changes type {old} -> {ast.unparse(settings['type_'])}: on SQLite the batch copy CASTs every "
+                   "value without an error; PostgreSQL converts each value or refuses the ALTER")
     if name == "rename_table":
         yield f"renames table {table}: code and queries using the old name break"
     if name == "execute":

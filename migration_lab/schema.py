@@ -128,14 +128,21 @@ def read_schema(connection):
     return Schema(tables)
 
 
+def _server_default(column):
+    """A model's server default as the database will report it: a string is a quoted SQL literal."""
+    if column.server_default is None:
+        return None
+    arg = column.server_default.arg
+    return "'" + arg.replace("'", "''") + "'" if isinstance(arg, str) else str(getattr(arg, "text", arg))
+
+
 def schema_from_models(metadata, dialect):
     """The schema that SQLAlchemy models describe (what autogenerate compares the database with)."""
     tables = {}
     for name in sorted(metadata.tables):
         table = metadata.tables[name]
         columns = tuple(
-            Column(c.name, c.type.compile(dialect=dialect), bool(c.nullable),
-                   None if c.server_default is None else str(c.server_default.arg), c.primary_key)
+            Column(c.name, c.type.compile(dialect=dialect), bool(c.nullable), _server_default(c), c.primary_key)
             for c in table.columns
         )
         indexes = tuple(sorted(

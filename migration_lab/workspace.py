@@ -44,6 +44,8 @@ def _enter(sandbox, set_flask_app):
     """Make ``!python -m flask ...`` in a cell run in the sandbox, with this kernel's Python."""
     os.chdir(sandbox.root)
     os.environ.pop("DATABASE_URL", None)  # never let a real database URL leak into the lab
+    for name in [n for n in os.environ if n.startswith("FLASK_DB_")]:  # `flask db` options set outside the lab
+        del os.environ[name]
     os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
     os.environ["PYTHONUNBUFFERED"] = "1"  # stdout and stderr reach the cell in the order written
     if set_flask_app:
@@ -73,8 +75,8 @@ def open_sandbox(name, checkpoint="created", set_flask_app=True):
     (sandbox.root / MARKER).write_text(json.dumps({"checkpoint": checkpoint}))
     _enter(sandbox, set_flask_app)
     print(f"Sandbox {relative_to_project(sandbox.root)}/ is ready at checkpoint '{checkpoint}'.")
-    print(f"  start    : instance/jobs.db made by db.create_all(), {sandbox.count_rows()} rows in {TABLE} "
-          "from data/; no migrations yet")
+    print(f"  start    : WEB_SERVICE/ as shipped; instance/jobs.db made by db.create_all(), "
+          f"{sandbox.count_rows()} rows in {TABLE} from data/")
     for step in replayed:
         print(f"  replayed : {step}")
     flask_app = "FLASK_APP=WEB_SERVICE.app" if set_flask_app else "FLASK_APP not set"

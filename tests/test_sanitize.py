@@ -28,3 +28,77 @@ def test_an_output_is_sanitized_in_place_streams_data_and_tracebacks(rules):
     sanitize_output(output, rules)
     assert output == {"output_type": "error", "text": "at <REV>", "data": {"text/plain": "<REV> (head)"},
                       "traceback": ["Create Date: <DATE>"]}
+
+
+def notebook_with(*cells):
+    """A notebook whose code cells printed ``cells`` (each a source and its stdout)."""
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook()
+    for source, printed in cells:
+        cell = nbformat.v4.new_code_cell(source, execution_count=len(notebook.cells) + 1)
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=printed)]
+        notebook.cells.append(cell)
+    return notebook
+
+
+def test_revision_ids_are_numbered_by_first_appearance_across_the_notebook(rules):
+    from tools.sanitize import sanitize_notebook
+
+    notebook = notebook_with(("!flask db current", "3fa85f6457a1 (head)\n"),
+                             ("show_file(script)", "revision = 'b0d9e1c2a3f4'\ndown_revision = '3fa85f6457a1'\n"),
+                             ("!flask db history", "3fa85f6457a1 -> b0d9e1c2a3f4 (head), second\n"))
+    sanitize_notebook(notebook, rules)
+    assert [cell.outputs[0]["text"] for cell in notebook.cells] == [
+        "<REV1> (head)\n", "revision = '<REV2>'\ndown_revision = '<REV1>'\n", "<REV1> -> <REV2> (head), second\n"]
+
+
+def test_an_ignored_cell_neither_uses_nor_takes_a_number(rules):
+    from tools.sanitize import sanitize_notebook
+
+    notebook = notebook_with(("# NBVAL_IGNORE_OUTPUT\nprint(timing)", "aaaaaaaaaaaa took 3 s\n"),
+                             ("!flask db current", "bbbbbbbbbbbb (head)\n"))
+    sanitize_notebook(notebook, rules)
+    assert [cell.outputs[0]["text"] for cell in notebook.cells] == ["<REV> took 3 s\n", "<REV1> (head)\n"]
+
+
+def test_each_notebook_numbers_from_one(rules):
+    from tools.sanitize import numbered, sanitize_text
+
+    first, second = numbered(rules), numbered(rules)
+    assert sanitize_text("aaaaaaaaaaaa bbbbbbbbbbbb", first) == "<REV1> <REV2>"
+    assert sanitize_text("bbbbbbbbbbbb", second) == "<REV1>"
+    assert sanitize_text("bbbbbbbbbbbb aaaaaaaaaaaa", first) == "<REV2> <REV1>"
+
+
+def run_nbval_on(tmp_path, saved_text):
+    """nbval (with notebooks/conftest.py) on a notebook that prints two new random revision ids, in order."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    import nbformat
+
+    from migration_lab.paths import PROJECT_ROOT
+
+    source = "import uuid\na, b = uuid.uuid4().hex[:12], uuid.uuid4().hex[:12]\nprint(a, b, a)"
+    notebook = notebook_with((source, saved_text))
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(notebook, tmp_path / "numbers.ipynb")
+    shutil.copy(PROJECT_ROOT / "notebooks" / "conftest.py", tmp_path / "conftest.py")
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist", "-q",
+                           "--rootdir", str(tmp_path), "-c", os.devnull, "--nbval", "--nbval-current-env",
+                           "--nbval-sanitize-with", str(PROJECT_ROOT / "tests" / "sanitize.cfg"), "numbers.ipynb"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True)
+
+
+def test_nbval_numbers_revision_ids_as_they_were_saved(tmp_path):
+    result = run_nbval_on(tmp_path, "<REV1> <REV2> <REV1>\n")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_nbval_fails_when_the_saved_chain_differs(tmp_path):
+    result = run_nbval_on(tmp_path, "<REV2> <REV1> <REV2>\n")
+    assert result.returncode == 1 and "<REV1> <REV2> <REV1>" in result.stdout

@@ -103,4 +103,15 @@ def test_the_models_describe_what_create_all_built(project):
 def test_the_models_show_a_server_default_the_database_lacks(project):
     project.add_model_columns('attempts = db.Column(db.Integer, nullable=False, server_default="0")')
     change = schema_diff(project.schema(), project.model_schema())
-    assert change.lines() == ["+ conversion_jobs.attempts  INTEGER NOT NULL default 0"]
+    assert change.lines() == ["+ conversion_jobs.attempts  INTEGER NOT NULL default '0'"]
+
+
+def test_a_model_default_reads_as_the_database_reports_it(project):
+    """A string server default is a quoted SQL literal ('0'); sa.text("0") is written as is (0)."""
+    project.add_model_columns('attempts = db.Column(db.Integer, nullable=False, server_default="0")\n'
+                              'retries = db.Column(db.Integer, nullable=False, server_default=db.text("0"))')
+    models = project.model_schema()["conversion_jobs"]
+    assert (models.column("attempts").default, models.column("retries").default) == ("'0'", "0")
+    project.create_database_from_models("both.db")
+    built = sqlite_file(project.root / "instance" / "both.db").schema()["conversion_jobs"]
+    assert (built.column("attempts").default, built.column("retries").default) == ("'0'", "0")

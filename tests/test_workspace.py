@@ -27,7 +27,7 @@ def test_open_sandbox_sets_the_scene(make_sandbox, capsys, row_count):
 def test_the_sandbox_prints_each_step_it_replayed(make_sandbox, capsys):
     make_sandbox("generated")
     replayed = [line for line in capsys.readouterr().out.splitlines() if line.startswith("  replayed : ")]
-    assert replayed == [f"  replayed : {description}" for _, description, _ in steps_until("generated")]
+    assert replayed == [f"  replayed : {line}" for _, lines, _ in steps_until("generated") for line in lines]
 
 
 def test_the_sandbox_remembers_its_checkpoint(make_sandbox):

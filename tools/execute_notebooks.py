@@ -4,7 +4,7 @@
     python -m tools.execute_notebooks notebooks/04_generate.ipynb
 
 Navigation bars are regenerated first. Outputs pass through tests/sanitize.cfg, so committed
-notebooks hold <REV>, <DATE> and <LAB> instead of this machine's revision ids, times and paths.
+notebooks hold <REV1>, <REV2>..., <DATE> and <LAB> instead of this machine's revision ids, times and paths.
 A cell may fail only if it carries the tag ``raises-exception``.
 """
 import argparse
@@ -17,18 +17,16 @@ import nbformat
 
 from . import navigation
 from .notebook_run import run_notebook
-from .sanitize import load_rules, sanitize_output
+from .sanitize import load_rules, sanitize_notebook
 
 
 def execute(path):
     """Run one notebook in a fresh kernel and save it sanitized; returns (name, seconds)."""
     path = Path(path).resolve()
     notebook, seconds = run_notebook(path)
-    rules = load_rules()
     for cell in notebook.cells:
         cell.metadata.pop("execution", None)
-        for output in cell.get("outputs", []):
-            sanitize_output(output, rules)
+    sanitize_notebook(notebook, load_rules())
     notebook.metadata.pop("widgets", None)
     nbformat.write(notebook, path)
     return path.name, seconds

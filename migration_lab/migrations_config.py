@@ -1,0 +1,73 @@
+"""Edits to a project's migrations configuration (``alembic.ini``, ``env.py``), each returned as a diff.
+
+These are the changes the lab recommends to teams, made the way a team makes them: a few lines
+in the files ``flask db init`` wrote, shown as a diff so they can be copied as they are.
+"""
+from pathlib import Path
+
+from .errors import LabError
+from .files import edit_file
+
+ALEMBIC_INI = "WEB_SERVICE/migrations/alembic.ini"
+LOGGER_KEYS = "keys = root,sqlalchemy,alembic,flask_migrate"
+PLUGIN_LOGGER = """
+[logger_alembic_plugins]
+# Alembic 1.18+ logs "setting up autogenerate plugin ..." six times per comparison, at INFO
+level = WARN
+handlers =
+qualname = alembic.runtime.plugins
+"""
+
+
+def quiet_plugin_logs(root):
+    """Set Alembic's ``alembic.runtime.plugins`` logger to WARN in alembic.ini; returns the diff."""
+    def change(text):
+        if "[logger_alembic_plugins]" in text:
+            return text
+        if LOGGER_KEYS not in text or "[handlers]" not in text:
+            raise LabError(f"{ALEMBIC_INI} is not the file `flask db init` wrote (no '{LOGGER_KEYS}'): "
+                           "re-run the notebook's first code cell")
+        text = text.replace(LOGGER_KEYS, LOGGER_KEYS + ",alembic_plugins", 1)
+        return text.replace("\n[handlers]", PLUGIN_LOGGER + "\n[handlers]", 1)
+
+    return edit_file(Path(root) / ALEMBIC_INI, change, ALEMBIC_INI)
+
+
+ENV_PY = "WEB_SERVICE/migrations/env.py"
+IMPORT_ANCHOR = "from alembic import context\n"
+SQLALCHEMY_IMPORT = "from sqlalchemy import create_engine, event, pool\n"
+ENGINE_ANCHOR = "    connectable = get_engine()\n"
+ATOMIC_SQLITE = '''
+    if connectable.dialect.name == "sqlite":
+        # Python's sqlite3 driver opens no transaction before DDL, so a migration that fails half-way
+        # stays half-applied. SQLAlchemy's recipe (SQLite dialect docs, "Enabling Non-Legacy SQLite
+        # Transactional Modes") sends BEGIN itself; on an engine of its own, so that its listeners
+        # never pile up on the app's engine.
+        connectable = create_engine(connectable.url, poolclass=pool.NullPool)
+
+        @event.listens_for(connectable, "connect")
+        def driver_sends_no_begin(dbapi_connection, connection_record):
+            dbapi_connection.isolation_level = None
+
+        @event.listens_for(connectable, "begin")
+        def send_begin(connection):
+            connection.exec_driver_sql("BEGIN")
+
+        # Alembic assumes SQLite cannot roll DDL back (SQLiteImpl.transactional_ddl = False):
+        # tell it that now it can, so the whole upgrade runs in one transaction, as on PostgreSQL.
+        conf_args = {**conf_args, "transactional_ddl": True}
+'''
+
+
+def make_sqlite_migrations_atomic(root):
+    """Make a failed migration on SQLite roll back whole, as on PostgreSQL: a change to env.py; returns the diff."""
+    def change(text):
+        if ATOMIC_SQLITE in text:
+            return text
+        if IMPORT_ANCHOR not in text or ENGINE_ANCHOR not in text:
+            raise LabError(f"{ENV_PY} is not the file `flask db init` wrote (no {ENGINE_ANCHOR.strip()!r}): "
+                           "re-run the notebook's first code cell")
+        text = text.replace(IMPORT_ANCHOR, IMPORT_ANCHOR + SQLALCHEMY_IMPORT, 1)
+        return text.replace(ENGINE_ANCHOR, ENGINE_ANCHOR + ATOMIC_SQLITE, 1)
+
+    return edit_file(Path(root) / ENV_PY, change, ENV_PY)

@@ -1,0 +1,94 @@
+"""The lab's recommended edits to alembic.ini and env.py, on a real `flask db init` folder."""
+import pytest
+from sqlalchemy.exc import IntegrityError
+
+from migration_lab import LabError, replace_function_bodies
+from migration_lab.migrations_config import ALEMBIC_INI, make_sqlite_migrations_atomic, quiet_plugin_logs
+
+
+@pytest.fixture
+def initialized(project):
+    project.flask_db("init")
+    return project
+
+
+def test_the_plugin_lines_are_printed_until_their_logger_is_quieted(initialized):
+    assert initialized.flask_db("check").count("setting up autogenerate plugin") == 6
+    change = quiet_plugin_logs(initialized.root)
+    assert change.changed and "+qualname = alembic.runtime.plugins" in change.text()
+    output = initialized.flask_db("check")
+    assert "setting up autogenerate plugin" not in output
+    assert "No new upgrade operations detected." in output
+
+
+def test_quieting_twice_changes_nothing(initialized):
+    quiet_plugin_logs(initialized.root)
+    assert not quiet_plugin_logs(initialized.root).changed
+
+
+def test_an_alembic_ini_that_flask_db_init_did_not_write_is_refused(initialized):
+    (initialized.root / ALEMBIC_INI).write_text("[alembic]\n")
+    with pytest.raises(LabError, match="is not the file `flask db init` wrote"):
+        quiet_plugin_logs(initialized.root)
+
+
+FAILS_HALF_WAY = """
+    with op.batch_alter_table('conversion_jobs', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('priority', sa.Integer(), nullable=True))
+
+    with op.batch_alter_table('conversion_jobs', schema=None) as batch_op:
+        batch_op.alter_column('finished_at', existing_type=sa.DateTime(), nullable=False)
+    """
+
+
+@pytest.fixture
+def failing_revision(initialized):
+    """The guide's migration applied, then a revision that adds a column and fails (NULL finish times)."""
+    initialized.add_model_columns()
+    initialized.flask_db("migrate", message="guide")
+    initialized.flask_db("upgrade")
+    initialized.flask_db("revision", message="priority, finished_at required")
+    replace_function_bodies(initialized.newest_migration(), upgrade=FAILS_HALF_WAY)
+    return initialized
+
+
+def state(database):
+    return database.schema(), database.fingerprint(), database.query("SELECT * FROM conversion_jobs ORDER BY id")
+
+
+def test_with_the_stock_env_py_a_failed_sqlite_migration_stays_half_applied(failing_revision):
+    before = state(failing_revision)
+    with pytest.raises(IntegrityError, match="NOT NULL constraint failed"):
+        failing_revision.flask_db("upgrade")
+    after = failing_revision.schema()
+    assert "priority" in after["conversion_jobs"].column_names and after != before[0]
+
+
+def test_with_the_recipe_a_failed_sqlite_migration_leaves_the_database_exactly_as_before(failing_revision):
+    change = make_sqlite_migrations_atomic(failing_revision.root)
+    assert "+        conf_args = {**conf_args, \"transactional_ddl\": True}" in change.text()
+    before = state(failing_revision)
+    with pytest.raises(IntegrityError, match="NOT NULL constraint failed"):
+        failing_revision.flask_db("upgrade")
+    assert state(failing_revision) == before
+
+
+def test_with_the_recipe_migrations_that_succeed_still_apply_and_can_run_twice_in_one_process(failing_revision):
+    make_sqlite_migrations_atomic(failing_revision.root)
+    replace_function_bodies(failing_revision.newest_migration(), upgrade="""
+    with op.batch_alter_table('conversion_jobs', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('priority', sa.Integer(), nullable=True))
+    """, downgrade="""
+    with op.batch_alter_table('conversion_jobs', schema=None) as batch_op:
+        batch_op.drop_column('priority')
+    """)
+    failing_revision.flask_db("upgrade")
+    failing_revision.flask_db("downgrade")
+    failing_revision.flask_db("upgrade")
+    assert "priority" in failing_revision.schema()["conversion_jobs"].column_names
+    assert failing_revision.current_revision() == failing_revision.migration_scripts()[-1].revision
+
+
+def test_making_env_py_atomic_twice_changes_nothing(initialized):
+    make_sqlite_migrations_atomic(initialized.root)
+    assert not make_sqlite_migrations_atomic(initialized.root).changed
