@@ -19,11 +19,12 @@ from .postgres import start_postgres
 from .recommended import write_ci_tests, write_recommended_history
 from .render import side_by_side
 from .review import review_migration
-from .scale import seed_large_databases, sql_run_by_upgrade, time_migrations
+from .scale import seed_large_databases, time_migrations
 from .schema import schema_diff
 from .script_edits import replace_function_bodies, show_function
 from .sources import lab_file
 from .workspace import Sandbox, open_sandbox
+from .writes import count_migration_writes, probe_during_rebuild, sql_run_by_upgrade
 
 __all__ = [
     # the sandbox, and other databases read the same way
@@ -37,6 +38,7 @@ __all__ = [
     # the machine
     "check_machine", "show_versions",
     # large tables (notebook 12)
-    "seed_large_databases", "sql_run_by_upgrade", "time_migrations",
+    "seed_large_databases", "sql_run_by_upgrade", "count_migration_writes", "probe_during_rebuild",
+    "time_migrations",
     "LabError",
 ]

@@ -4,8 +4,9 @@ Both directions use SQLite's online backup API (``sqlite3.Connection.backup``), 
 Copying ``jobs.db`` with ``cp`` while the app has it open can give a copy of a state that never
 existed: pages half-written by a transaction in progress, or (in WAL mode) without the committed
 changes still waiting in ``jobs.db-wal``. The backup API reads through SQLite itself: it copies a
-consistent snapshot of what is committed, WAL included, and restarts if a writer changes the
-database meanwhile. Restoring through it too rewrites the live file under SQLite's locks.
+consistent snapshot of what is committed, WAL included (Python's ``Connection.backup`` copies every
+page in one step by default, under a read lock, so no writer can change it midway). Restoring
+through it too rewrites the live file under SQLite's locks; any write made since the backup is lost.
 """
 import sqlite3
 from contextlib import closing

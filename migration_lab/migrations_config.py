@@ -42,7 +42,8 @@ ATOMIC_SQLITE = '''
         # Python's sqlite3 driver opens no transaction before DDL, so a migration that fails half-way
         # stays half-applied. SQLAlchemy's recipe (SQLite dialect docs, "Enabling Non-Legacy SQLite
         # Transactional Modes") sends BEGIN itself; on an engine of its own, so that its listeners
-        # never pile up on the app's engine.
+        # never pile up on the app's engine (engine options such as connect_args are not copied:
+        # add yours to create_engine if your app sets SQLALCHEMY_ENGINE_OPTIONS).
         connectable = create_engine(connectable.url, poolclass=pool.NullPool)
 
         @event.listens_for(connectable, "connect")

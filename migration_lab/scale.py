@@ -2,9 +2,12 @@
 
 A database per size lives in the project's ``instance/`` folder (``jobs_1m.db`` ...), at revision
 ``0001_baseline`` of the recommended history (:mod:`migration_lab.recommended`), so
-``DATABASE_URL=sqlite:///jobs_1m.db`` points the app at it. Every timed operation runs on a fresh
+``DATABASE_URL=sqlite:///jobs_1m.db`` points the app at it. Every measured operation runs on a fresh
 copy; the seeded files stay untouched. The raw SQL compared with Flask-Migrate is in the lab's
 files ``sources/sql/add_columns.sql`` and ``rebuild.sql``.
+
+:func:`time_migrations` gives figures for a plot, which a busy machine blurs, so nothing checks them;
+what the tests check is what each migration writes, counted by :mod:`migration_lab.writes`.
 """
 import csv
 import itertools
@@ -111,24 +114,6 @@ def _upgrade(project, path, revision):
     return time.perf_counter() - started
 
 
-def sql_run_by_upgrade(project, path, revision):
-    """The SQL that changes ``path`` (no reads, no PRAGMAs) when Flask-Migrate upgrades it to ``revision``."""
-    from sqlalchemy import event
-    from sqlalchemy.engine import Engine
-
-    seen = []
-
-    def record(connection, cursor, statement, parameters, context, executemany):
-        seen.append(" ".join(statement.split()))
-
-    event.listen(Engine, "before_cursor_execute", record)
-    try:
-        project.flask_db("upgrade", database=path, revision=revision)
-    finally:
-        event.remove(Engine, "before_cursor_execute", record)
-    return [s for s in seen if s.split(" ", 1)[0].upper() in ("CREATE", "INSERT", "UPDATE", "DROP", "ALTER")]
-
-
 def _run_sql_file(path, name):
     """Run the lab's SQL file ``name`` on the SQLite file ``path`` as written (its own BEGIN/COMMIT)."""
     script = lab_file(name).read_text(encoding="utf-8")
@@ -163,6 +148,7 @@ def seed_large_databases(project, sizes=SIZES, progress=True):
     return seeded
 
 
+# --- the same operations, timed ----------------------------------------------------------------------------
 OPERATIONS = {
     "start_flask": "Flask-Migrate: upgrade with nothing to do",
     "add_flask": "Flask-Migrate: upgrade to 0002 (add 4 columns)",
@@ -181,14 +167,9 @@ class Measurement:
     samples: dict = field(default_factory=dict)        # operation -> every sample
     same_schema: bool = False                          # Flask-Migrate and raw SQL end alike
     counts: dict = field(default_factory=dict)         # "flask"/"raw" -> (rows, rows with a progress)
-    pages: dict = field(default_factory=dict)          # pages before and after the rebuild, free after
 
     def ratio(self, slower, faster):
         return self.seconds[slower] / self.seconds[faster]
-
-
-def _pages(path):
-    return SQLiteFile(path).query("SELECT page_count, freelist_count FROM pragma_page_count(), pragma_freelist_count()")[0]
 
 
 def _fresh_copy(source, target):
@@ -216,15 +197,12 @@ def measure(project, seeded, repeats=3):
             samples["start_flask"].append(_upgrade(project, copies["flask"], recommended.BASELINE))
             samples["add_flask"].append(_upgrade(project, copies["flask"], recommended.TRACKING))
             samples["add_raw"].append(_run_sql_file(copies["raw"], RAW_SQL["add"]))
-        pages_before, _ = _pages(copies["flask"])
         samples["rebuild_flask"].append(_upgrade(project, copies["flask"], recommended.PROGRESS_DEFAULT))
         samples["rebuild_raw"].append(_run_sql_file(copies["raw"], RAW_SQL["rebuild"]))
         result.seconds = {name: min(values) for name, values in samples.items()}
         result.same_schema = not schema_diff(SQLiteFile(copies["flask"]).schema(), SQLiteFile(copies["raw"]).schema())
         sql = f"SELECT COUNT(*), SUM(progress IS NOT NULL) FROM {TABLE}"
         result.counts = {kind: SQLiteFile(path).query(sql)[0] for kind, path in copies.items()}
-        pages_after, free_after = _pages(copies["flask"])
-        result.pages = {"before": pages_before, "after": pages_after, "free after": free_after}
     finally:
         for path in copies.values():
             path.unlink(missing_ok=True)

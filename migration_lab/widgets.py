@@ -152,18 +152,24 @@ def _result_html(result):
 
 
 class ExerciseChecker(LabWidget):
-    """A button that checks the learner's sandbox for real and says what holds, what is missing, a hint."""
+    """A button that checks the learner's sandbox for real and says what holds and what is missing;
+    a second button shows the next hint (the same hints, in the same order, as ``exercises.hint``)."""
 
     def __init__(self, sandbox):
         self.sandbox, self.exercise = sandbox, exercises.exercise(exercises.slug_of(sandbox))
-        self.check = self.exercise.check
+        self.check = exercises.check
         self.button = w.Button(description="Check my work", icon="check", button_style="primary")
         self.button.on_click(lambda _: self.run())
+        self.hint_button = w.Button(description="Show a hint", icon="lightbulb-o")
+        self.hint_button.on_click(lambda _: self.show_hint())
         self.view = w.HTML("<i>Not checked yet: click the button when you think you are done.</i>")
         self.view.add_class("lab-checker-view")
+        self.hint_view = w.HTML()
+        self.hint_view.add_class("lab-checker-hint")
         self.result = None
-        title = (self.check.__doc__ or self.exercise.title).strip().splitlines()[0]
-        super().__init__([w.HTML(f"<b>{html.escape(title)}</b>"), self.button, self.view])
+        title = (self.exercise.check.__doc__ or self.exercise.title).strip().splitlines()[0]
+        super().__init__([w.HTML(f"<b>{html.escape(title)}</b>"), w.HBox([self.button, self.hint_button]),
+                          self.view, self.hint_view])
 
     def run(self):
         """Check now and show the verdict (a failure to check is shown too, never lost in a log)."""
@@ -179,6 +185,17 @@ class ExerciseChecker(LabWidget):
             self.button.disabled = False
         return self.result
 
+    def show_hint(self):
+        """Show the next hint under the verdict; the last one stays once reached."""
+        try:
+            level, total, text = exercises.next_hint(self.sandbox)
+        except LabError as error:
+            self.hint_view.value = f"<pre>{html.escape(str(error))}</pre>"
+            return
+        self.hint_view.value = (f"<div style='border-left:4px solid {COLORS['~']};padding-left:0.6em'>"
+                                f"<b>Hint {level} of {total}</b>: {html.escape(text)}</div>")
+        self.hint_button.disabled = level == total
+
     def text(self):
         return str(self.check(self.sandbox))
 
@@ -187,7 +204,7 @@ class ExerciseChecker(LabWidget):
 
 
 def exercise_checker(sandbox):
-    """A "Check my work" button for the exercise ``sandbox`` was started for (exercises.start)."""
+    """"Check my work" and "Show a hint" for the exercise ``sandbox`` was started for (exercises.start)."""
     return ExerciseChecker(sandbox)
 
 

@@ -33,28 +33,27 @@ class Sandbox(Project):
     def __repr__(self):
         return f"Sandbox({self.name!r}, checkpoint={self.checkpoint!r})"
 
+    def enter(self, set_flask_app=True):
+        """Work here: ``!python -m flask ...`` cells run in this sandbox, with this notebook's Python."""
+        os.chdir(self.root)
+        os.environ.pop("DATABASE_URL", None)  # never let a real database URL leak into the lab
+        for name in [n for n in os.environ if n.startswith("FLASK_DB_")]:  # `flask db` options set outside the lab
+            del os.environ[name]
+        os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
+        os.environ["PYTHONUNBUFFERED"] = "1"  # stdout and stderr reach the cell in the order written
+        if set_flask_app:
+            os.environ["FLASK_APP"] = "WEB_SERVICE.app"
+        else:
+            os.environ.pop("FLASK_APP", None)
+        bin_dir = str(Path(sys.executable).parent)
+        if os.environ.get("PATH", "").split(os.pathsep)[0] != bin_dir:
+            os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+
     @property
     def checkpoint(self):
         """The checkpoint the sandbox was built at (what the learner did since is not tracked)."""
         marker = self.root / MARKER
         return json.loads(marker.read_text())["checkpoint"] if marker.exists() else None
-
-
-def _enter(sandbox, set_flask_app):
-    """Make ``!python -m flask ...`` in a cell run in the sandbox, with this kernel's Python."""
-    os.chdir(sandbox.root)
-    os.environ.pop("DATABASE_URL", None)  # never let a real database URL leak into the lab
-    for name in [n for n in os.environ if n.startswith("FLASK_DB_")]:  # `flask db` options set outside the lab
-        del os.environ[name]
-    os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
-    os.environ["PYTHONUNBUFFERED"] = "1"  # stdout and stderr reach the cell in the order written
-    if set_flask_app:
-        os.environ["FLASK_APP"] = "WEB_SERVICE.app"
-    else:
-        os.environ.pop("FLASK_APP", None)
-    bin_dir = str(Path(sys.executable).parent)
-    if os.environ.get("PATH", "").split(os.pathsep)[0] != bin_dir:
-        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
 
 
 def open_sandbox(name, checkpoint="created", set_flask_app=True):
@@ -73,14 +72,14 @@ def open_sandbox(name, checkpoint="created", set_flask_app=True):
     create_sample_project(sandbox.root)
     replayed = checkpoints.replay(sandbox, checkpoint)
     (sandbox.root / MARKER).write_text(json.dumps({"checkpoint": checkpoint}))
-    _enter(sandbox, set_flask_app)
+    sandbox.enter(set_flask_app)
     print(f"Sandbox {relative_to_project(sandbox.root)}/ is ready at checkpoint '{checkpoint}'.")
     print(f"  start    : WEB_SERVICE/ as shipped; instance/jobs.db made by db.create_all(), "
           f"{sandbox.count_rows()} rows in {TABLE} from data/")
     for step in replayed:
         print(f"  replayed : {step}")
     flask_app = "FLASK_APP=WEB_SERVICE.app" if set_flask_app else "FLASK_APP not set"
-    print(f"  shell    : cells starting with ! run in the sandbox, {flask_app}, python = this kernel's")
+    print(f"  shell    : cells starting with ! run in the sandbox, {flask_app}, !python is this notebook's Python")
     return sandbox
 
 

@@ -188,6 +188,18 @@ def assert_every_widget_rendered(page, expected):
     assert state == {"displayed": expected, "rendered": expected, "broken": 0, "errorViews": 0}
 
 
+def cells_whose_saved_output_fails(path):
+    """The cells whose committed output shows an error (where the error is the lesson): the same must fail live."""
+    failing = []
+    for index, cell in enumerate(nbformat.read(path, as_version=4).cells):
+        for output in cell.get("outputs", []):
+            text = "".join(output.get("text", ""))
+            if output.get("output_type") == "error" or "Traceback" in text or "LabError:" in text:
+                failing.append(index)
+                break
+    return failing
+
+
 def assert_no_news_popup(page):
     assert page.get_by_text("official Jupyter news").count() == 0, "the news pop-up greets the learner"
 
@@ -206,7 +218,8 @@ def test_the_exercise_notebook_runs_and_its_widgets_render_and_answer(jupyterlab
                          replace=[('"13_exercises"', f'"{SANDBOX_PREFIX}"')])
     try:
         open_and_run_all(page, jupyterlab, path)
-        assert page.evaluate(ERRORS) == []
+        failed = sorted({int(problem.split(":")[0].removeprefix("cell ")) for problem in page.evaluate(ERRORS)})
+        assert failed == cells_whose_saved_output_fails(PROJECT_ROOT / "notebooks" / "13_exercises.ipynb")
         assert_every_widget_rendered(page, expected=7)  # explorer, reviewer, five checkers
 
         explorer = page.locator(".lab-explorer-view").first

@@ -1,25 +1,37 @@
 """The recommended history (migration_lab.recommended) and the CI tests notebook 11 gives a team.
 
-The team's test file runs for real, in a subprocess from the project root, as CI would run it: it
-passes on the recommended history, and fails, on the right test, for each way of breaking it.
+The team's files run for real, as a team runs them: copied into a copy of the project, then
+``python -m pytest`` in a subprocess from its root. The five tests of tests/test_migrations.py must
+pass on every healthy history (the recommended one, one with a branch point and a merge, one with a
+dependency, the guide's own history once baselined) and fail on each broken one, in the test meant
+for it, naming the revision at fault.
 """
 import ast
 import os
 import re
 import subprocess
 import sys
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from sqlalchemy.exc import OperationalError
 
 from migration_lab import LabError, lab_file, schema_diff, sqlite_file, write_ci_tests, write_recommended_history
-from migration_lab.checkpoints import replay
+from migration_lab.checkpoints import GUIDE_MESSAGE, replay
 from migration_lab.recommended import (BASELINE, PROGRESS_DEFAULT, REVISION_IDS, TEAM_CI_FILES, TRACKING, message_of,
                                        write_revision)
 
-CI_TESTS_FILE = TEAM_CI_FILES["team_ci/test_migrations.py"]
-CI_TESTS = {node.name for node in ast.parse(lab_file("team_ci/test_migrations.py").read_text()).body
+
+def names_of_tests(source):
+    return {node.name for node in ast.parse(lab_file(source).read_text()).body
             if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")}
+
+
+ANY_HISTORY = names_of_tests("team_ci/test_migrations.py")      # hold for any healthy history
+THIS_HISTORY = names_of_tests("team_ci/test_migration_data.py")  # this project's data test
+ALICE, BRUNO, MERGE = "alice_priority", "bruno_created_index", "0005_merge"
+CREATED_AT = "created_at = db.Column(db.DateTime, nullable=False, default=utcnow)"
 
 
 @pytest.fixture
@@ -31,17 +43,28 @@ def history(project):
     return project
 
 
-def run_ci_tests(root):
-    """``python -m pytest tests/test_migrations.py`` in the project: (exit status, passed, failed, output)."""
+@dataclass
+class Run:
+    status: int
+    passed: set
+    failures: dict  # test name -> its failure report
+    output: str
+
+
+def run_ci_tests(root, *arguments):
+    """``python -m pytest`` in the project, as a team runs it (its pytest.ini, no plugin of the lab's)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
-    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # the team's own pytest: none of the lab's plugins
-    result = subprocess.run([sys.executable, "-m", "pytest", CI_TESTS_FILE], cwd=root, env=env,
+    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    result = subprocess.run([sys.executable, "-m", "pytest", *arguments], cwd=root, env=env,
                             capture_output=True, text=True, timeout=300)
     passed = set(re.findall(r"^PASSED \S+::(\w+)", result.stdout, re.MULTILINE))
-    failed = set(re.findall(r"^_+ (\w+) _+$", result.stdout, re.MULTILINE))
-    return result.returncode, passed, failed, result.stdout + result.stderr
+    report = result.stdout.split("= short test summary info =")[0]
+    sections = re.split(r"^_{3,} (\w+) _{3,}$", report, flags=re.MULTILINE)
+    failures = dict(zip(sections[1::2], sections[2::2]))
+    return Run(result.returncode, passed, failures, result.stdout + result.stderr)
 
 
+# --- the recommended history ---------------------------------------------------------------------------
 def test_the_history_is_one_chain_with_readable_ids_and_the_files_messages(history):
     scripts = history.migration_scripts()
     assert [s.revision for s in scripts] == list(REVISION_IDS)
@@ -50,8 +73,15 @@ def test_the_history_is_one_chain_with_readable_ids_and_the_files_messages(histo
 
 
 def test_the_ci_files_are_copied_into_the_project(history):
+    assert set(TEAM_CI_FILES.values()) == {"tests/test_migrations.py", "tests/test_migration_data.py", "pytest.ini"}
     for source, target in TEAM_CI_FILES.items():
         assert (history.root / target).read_text() == lab_file(source).read_text()
+
+
+def test_the_generic_ci_tests_name_no_revision_row_or_value_of_this_project():
+    generic = lab_file("team_ci/test_migrations.py").read_text()
+    for word in (*REVISION_IDS, "conversion_jobs", "progress", "INSERT", "contrat"):
+        assert word not in generic
 
 
 def test_the_message_is_the_first_line_of_the_file_s_docstring(tmp_path):
@@ -116,56 +146,215 @@ def test_a_revision_is_written_after_the_head_it_is_given(history):
         [message_of(lab_file("revisions/alice_priority.py")), message_of(lab_file(f"revisions/{PROGRESS_DEFAULT}.py"))])
 
 
-def test_the_ci_tests_pass_on_the_recommended_history(history):
-    status, passed, failed, output = run_ci_tests(history.root)
-    assert (status, passed, failed) == (0, CI_TESTS, set()), output
+# --- histories: made as a team makes them ----------------------------------------------------------------
+def edit(path, old, new):
+    text = path.read_text()
+    assert old in text, f"{path.name} has no {old!r}"
+    path.write_text(text.replace(old, new))
 
 
-# --- ways to break the history, each caught by the CI test meant for it ------------------------------
-def sources(project):
-    """The text of the model and of every revision script."""
-    return {p.name: p.read_text() for p in [project.model_file, *(project.migrations / "versions").glob("*.py")]}
+def script_of(project, revision):
+    return project.migration_script(revision=revision)
 
 
-def version(project, rev_id):
-    return project.migration_script(revision=rev_id)
+def two_branches(project):
+    """Alice and Bruno each write a revision after 0003 (exercise 3's set-up); the model has both changes."""
+    for rev_id in (ALICE, BRUNO):
+        write_revision(project, rev_id, lab_file(f"revisions/{rev_id}.py"), head=PROGRESS_DEFAULT)
+    project.add_model_columns('priority = db.Column(db.String(10), nullable=False, server_default="normal")')
+    project.replace_model_line(CREATED_AT, CREATED_AT[:-1] + ", index=True)")
 
 
-def forget_a_drop_in_a_downgrade(project):
-    path = version(project, TRACKING)
-    path.write_text(path.read_text().replace("        batch_op.drop_column('message')\n", ""))
+def branches_merged(project):
+    two_branches(project)
+    project.flask_db("merge", revisions="heads", message="merge Alice's and Bruno's work", rev_id=MERGE)
+
+
+def branches_merged_one_depending_on_the_other(project):
+    branches_merged(project)
+    edit(script_of(project, BRUNO), "depends_on = None", f"depends_on = '{ALICE}'")
+
+
+def guide_history(project, baselined=True):
+    """The guide's own steps, random revision ids; baselined as a team adopts migrations: a baseline
+    autogenerated against an empty database, production stamped there, then the guide's migration."""
+    if not baselined:
+        replay(project, "generated")
+    else:
+        replay(project, "initialized")
+        project.flask_db("migrate", message="baseline", database=project.root / "instance" / "empty.db")
+        (project.root / "instance" / "empty.db").unlink()
+        project.flask_db("stamp", revision="head")
+        project.add_model_columns()
+        project.flask_db("migrate", message=GUIDE_MESSAGE)
+    write_ci_tests(project)
+    # this project has no data migration, so no data test of its own: the generic file alone
+    (project.root / TEAM_CI_FILES["team_ci/test_migration_data.py"]).unlink()
+    return project
+
+
+def scripts_in_order(project):
+    return [script.revision for script in project.migration_scripts()]
+
+
+@pytest.mark.parametrize("make", [
+    lambda history: None,
+    branches_merged,
+    branches_merged_one_depending_on_the_other,
+], ids=["recommended", "branch point and merge", "merge, one branch depending on the other"])
+def test_the_ci_tests_pass_on_a_healthy_history(history, make):
+    make(history)
+    run = run_ci_tests(history.root)
+    assert (run.status, run.passed, set(run.failures)) == (0, ANY_HISTORY | THIS_HISTORY, set()), run.output
+
+
+def test_plain_pytest_finds_the_tests_and_the_app_too(history):
+    """`pytest` (not `python -m pytest`) does not put the project root on sys.path: pytest.ini's pythonpath does."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    result = subprocess.run([str(Path(sys.executable).with_name("pytest"))], cwd=history.root, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0 and result.stdout.count("PASSED ") == len(ANY_HISTORY | THIS_HISTORY), result.stdout
+
+
+def test_the_generic_ci_tests_pass_on_the_guide_s_own_history_once_baselined(project):
+    guide_history(project)
+    assert len(scripts_in_order(project)) == 2
+    run = run_ci_tests(project.root)
+    assert (run.status, run.passed, set(run.failures)) == (0, ANY_HISTORY, set()), run.output
+
+
+OLD_STAIRWAY = """
+from flask_migrate import downgrade, upgrade
+from test_migrations import MIGRATIONS, app, revisions, schema  # noqa: F401  (app is the fixture)
+
+
+def test_old_stairway(app):
+    for script in revisions():
+        before = schema()
+        upgrade(directory=MIGRATIONS, revision=script.revision)
+        downgrade(directory=MIGRATIONS, revision="-1")
+        assert not schema() ^ before, f"downgrade of {script.revision} does not undo its upgrade"
+        upgrade(directory=MIGRATIONS, revision=script.revision)
+"""
+
+
+def test_the_old_stairway_blamed_a_correct_revision_on_a_healthy_merge(history):
+    """Why the stairway starts each revision from its parents: with both branches applied, the old loop's
+    `downgrade -1` undoes whichever head Alembic lists first, and reports a correct revision as broken."""
+    branches_merged(history)
+    (history.root / "tests" / "test_old_stairway.py").write_text(OLD_STAIRWAY)
+    run = run_ci_tests(history.root, "tests/test_old_stairway.py")
+    assert set(run.failures) == {"test_old_stairway"}, run.output
+    assert f"downgrade of {ALICE} does not undo its upgrade" in run.failures["test_old_stairway"], run.output
+
+
+# --- ways to break a history, each caught by the test meant for it, naming the revision at fault ----------
+def forget_a_column_in_a_downgrade(project):
+    edit(script_of(project, TRACKING), "        batch_op.drop_column('message')\n", "")
+    return "test_each_downgrade_undoes_its_upgrade", f"downgrade of {TRACKING} does not undo its upgrade"
+
+
+def write_revision_forgetting_its_downgrade(project, tmp_path, rev_id, upgrade_line):
+    """A revision whose upgrade() runs ``upgrade_line`` in batch mode and whose downgrade() does nothing."""
+    source = tmp_path / f"{rev_id}.py"
+    source.write_text(f'"""{rev_id}"""\nfrom alembic import op\n\n\ndef upgrade():\n'
+                      "    with op.batch_alter_table('conversion_jobs', schema=None) as batch_op:\n"
+                      f"        {upgrade_line}\n\n\ndef downgrade():\n    pass\n")
+    write_revision(project, rev_id, source)
+
+
+def forget_a_unique_constraint_in_a_downgrade(project, tmp_path):
+    write_revision_forgetting_its_downgrade(
+        project, tmp_path, "0004_unique_filename",
+        "batch_op.create_unique_constraint('uq_conversion_jobs_filename', ['filename'])")
+    project.replace_model_line("filename = db.Column(db.String(255), nullable=False)",
+                               "filename = db.Column(db.String(255), nullable=False, unique=True)")
+    return "test_each_downgrade_undoes_its_upgrade", "downgrade of 0004_unique_filename does not undo its upgrade"
+
+
+def forget_a_check_constraint_in_a_downgrade(project, tmp_path):
+    write_revision_forgetting_its_downgrade(
+        project, tmp_path, "0004_progress_range",
+        "batch_op.create_check_constraint('ck_progress_range', 'progress BETWEEN 0 AND 100')")
+    return "test_each_downgrade_undoes_its_upgrade", "downgrade of 0004_progress_range does not undo its upgrade"
+
+
+def forget_an_index_in_a_downgrade_on_a_merged_branch(project):
+    branches_merged(project)
+    edit(script_of(project, BRUNO), "        batch_op.drop_index(batch_op.f('ix_conversion_jobs_created_at'))\n",
+         "        pass\n")
+    return "test_each_downgrade_undoes_its_upgrade", f"downgrade of {BRUNO} does not undo its upgrade"
+
+
+def forget_a_whole_downgrade_on_the_other_merged_branch(project):
+    branches_merged(project)
+    edit(script_of(project, ALICE), "        batch_op.drop_column('priority')\n", "        pass\n")
+    return "test_each_downgrade_undoes_its_upgrade", f"downgrade of {ALICE} does not undo its upgrade"
+
+
+def leave_two_heads(project):
+    two_branches(project)
+    return "test_history_has_a_single_head", f"several heads {sorted([ALICE, BRUNO])}: run flask db merge"
+
+
+def leave_the_table_behind_at_base(project):
+    edit(script_of(project, BASELINE), "    op.drop_table('conversion_jobs')\n", "")
+    return "test_downgrade_to_base_and_up_again_gives_the_same_schema", "left behind at base"
+
+
+def add_a_table_that_only_create_all_makes(project):
+    project.add_model_module("audit_entry")
+    return "test_upgrade_builds_every_table_from_an_empty_database", "audit_entries"
 
 
 def add_a_model_column_without_migration(project):
     project.add_model_columns("priority = db.Column(db.Integer)")
+    return "test_models_match_the_upgraded_schema", "add_column"
 
 
 def drop_the_server_default(project):
-    path = version(project, PROGRESS_DEFAULT)
-    path.write_text(path.read_text().replace("nullable=False, server_default='0'", "nullable=False"))
+    edit(script_of(project, PROGRESS_DEFAULT), "nullable=False, server_default='0'", "nullable=False")
+    return "test_models_match_the_upgraded_schema", "modify_default"
 
 
 def forget_the_backfill(project):
-    path = version(project, PROGRESS_DEFAULT)
+    path = script_of(project, PROGRESS_DEFAULT)
     path.write_text(re.sub(r"\n    op.execute\(.*?\)\n", "\n", path.read_text(), flags=re.DOTALL))
+    return "test_rows_survive_the_upgrade", "NOT NULL constraint failed: _alembic_tmp_conversion_jobs.progress"
 
 
-def branch_off_a_second_head(project):
-    project.flask_db("revision", message="colleague", rev_id="0003_colleague", head=TRACKING, splice=True)
+BREAKAGES = [forget_a_column_in_a_downgrade, forget_a_unique_constraint_in_a_downgrade,
+             forget_a_check_constraint_in_a_downgrade,
+             forget_an_index_in_a_downgrade_on_a_merged_branch, forget_a_whole_downgrade_on_the_other_merged_branch,
+             leave_two_heads, leave_the_table_behind_at_base, add_a_table_that_only_create_all_makes,
+             add_a_model_column_without_migration, drop_the_server_default, forget_the_backfill]
 
 
-@pytest.mark.parametrize("break_it, caught_by", [
-    (forget_a_drop_in_a_downgrade, {"test_each_downgrade_undoes_its_upgrade"}),
-    (add_a_model_column_without_migration, {"test_models_match_the_upgraded_schema"}),
-    (drop_the_server_default, {"test_models_match_the_upgraded_schema"}),
-    (forget_the_backfill, {"test_rows_survive_the_upgrade"}),
-    (branch_off_a_second_head, {"test_history_has_a_single_head"}),
-], ids=lambda value: value.__name__ if callable(value) else "")
-def test_the_ci_tests_catch_a_broken_history(history, break_it, caught_by):
-    before = sources(history)
-    break_it(history)
-    assert sources(history) != before, "the breaking edit must change the project"
-    status, passed, failed, output = run_ci_tests(history.root)
-    assert status == 1, output
-    assert caught_by <= failed, output
-    assert passed | failed == CI_TESTS, output
+@pytest.mark.parametrize("break_it", BREAKAGES, ids=lambda f: f.__name__)
+def test_the_ci_tests_catch_a_broken_history(history, break_it, tmp_path):
+    before = {p: p.read_text() for p in history.root.glob("WEB_SERVICE/**/*.py")}
+    arguments = (history, tmp_path) if "constraint" in break_it.__name__ else (history,)
+    caught_by, named = break_it(*arguments)
+    assert {p: p.read_text() for p in history.root.glob("WEB_SERVICE/**/*.py")} != before
+    run = run_ci_tests(history.root)
+    assert run.status == 1 and caught_by in run.failures, run.output
+    assert named in run.failures[caught_by], run.output
+    assert run.passed | set(run.failures) == ANY_HISTORY | THIS_HISTORY, run.output
+
+
+def test_the_ci_tests_catch_a_history_that_cannot_build_an_empty_database(project):
+    guide_history(project, baselined=False)  # the guide's steps alone: no baseline
+    (guide_revision,) = scripts_in_order(project)
+    run = run_ci_tests(project.root)
+    assert run.status == 1, run.output
+    assert (f"from an empty database, {guide_revision} fails: OperationalError: (sqlite3.OperationalError) "
+            "no such table: conversion_jobs") in run.failures["test_upgrade_builds_every_table_from_an_empty_database"]
+    assert run.passed == {"test_history_has_a_single_head"}, run.output
+
+
+def test_a_broken_history_fails_only_where_it_is_broken(history):
+    """Two heads fail the one test about heads: the others run on every branch ("heads"), not on "head"."""
+    leave_two_heads(history)
+    run = run_ci_tests(history.root)
+    assert set(run.failures) == {"test_history_has_a_single_head"}, run.output

@@ -102,3 +102,18 @@ def test_nbval_numbers_revision_ids_as_they_were_saved(tmp_path):
 def test_nbval_fails_when_the_saved_chain_differs(tmp_path):
     result = run_nbval_on(tmp_path, "<REV2> <REV1> <REV2>\n")
     assert result.returncode == 1 and "<REV1> <REV2> <REV1>" in result.stdout
+
+
+def test_a_saved_widget_keeps_its_text_and_drops_its_view(rules):
+    import nbformat
+
+    from tools.sanitize import WIDGET_VIEW, sanitize_notebook
+
+    notebook = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("widgets.install_check()", execution_count=1)
+    cell.outputs = [nbformat.v4.new_output("execute_result", execution_count=1, data={
+        "text/plain": "InstallCheck(slider, drop-down, button, coloured lines)",
+        WIDGET_VIEW: {"model_id": "8c3f0d2b6a7e4f1c9d0e1a2b3c4d5e6f", "version_major": 2, "version_minor": 0}})]
+    notebook.cells.append(cell)
+    sanitize_notebook(notebook, rules)
+    assert notebook.cells[0].outputs[0]["data"] == {"text/plain": "InstallCheck(slider, drop-down, button, coloured lines)"}

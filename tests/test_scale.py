@@ -1,5 +1,6 @@
-"""migration_lab.scale on small sizes: deterministic rows, flat memory, a stable progress bar, and
-operations that leave Flask-Migrate's and the raw SQL's databases alike. No timing is asserted."""
+"""migration_lab.scale and migration_lab.writes on small sizes: deterministic rows, flat memory, a stable
+progress bar, what each migration writes (counted the same on every run), the lock probe, and operations
+that leave Flask-Migrate's and the raw SQL's databases alike. No timing is asserted."""
 import sqlite3
 import tracemalloc
 from contextlib import closing
@@ -7,8 +8,8 @@ from contextlib import closing
 import matplotlib
 import pytest
 
-from migration_lab import (schema_diff, seed_large_databases, sql_run_by_upgrade, time_migrations,
-                           write_recommended_history)
+from migration_lab import (count_migration_writes, probe_during_rebuild, schema_diff, seed_large_databases,
+                           sql_run_by_upgrade, time_migrations, write_recommended_history)
 from migration_lab.checkpoints import replay
 from migration_lab.recommended import BASELINE, TRACKING
 from migration_lab.scale import OPERATIONS, Timings, database_path, generate_rows, label, measure, seed_many
@@ -106,7 +107,6 @@ def test_measure_leaves_alike_databases_and_the_seeded_file_untouched(history):
     assert len(result.samples["add_raw"]) == 2 and len(result.samples["rebuild_raw"]) == 1
     assert result.same_schema
     assert result.counts == {"flask": (3_000, 3_000), "raw": (3_000, 3_000)}
-    assert result.pages["after"] > result.pages["before"] and result.pages["free after"] > 0
     assert rows_of(seeded.database_path) == before
     assert sorted(p.name for p in seeded.database_path.parent.iterdir()) == ["jobs.db", "jobs_3k.db"]
 
@@ -121,3 +121,38 @@ def test_timings_show_as_a_table_and_a_plot(history):
     assert all(line.endswith("ms") for line in lines[1:])
     figure = timings.plot()
     assert [text.get_text() for text in figure.axes[0].get_legend().get_texts()] == list(OPERATIONS.values())
+
+
+def test_what_each_migration_writes_is_counted_the_same_every_time(history):
+    seeded = seed_large_databases(history, sizes=(5_000, 20_000), progress=False)
+    counted = count_migration_writes(history, seeded)
+    assert count_migration_writes(history, seeded) == counted  # no clock: the same on every run
+    for rows, writes in counted.items():
+        add, rebuild = writes["add_flask"], writes["rebuild_flask"]
+        assert (add.rows, add.pages_changed, add.pages_added, add.words()) == (0, 3, 0, ("3 pages", "none", "same"))
+        assert rebuild.rows == 2 * rows  # the backfill, then the copy
+        assert rebuild.words() == ("every page", "about as many again", "moved")
+        assert [rows_written for _, rows_written in rebuild.statements] == [rows, 0, rows, 0, 0, 0, 1]
+        assert rebuild.free_after >= 0.45 * rebuild.pages_after
+        for step in ("add", "rebuild"):  # the raw SQL writes the same rows and leaves a file as big
+            flask, raw = writes[f"{step}_flask"], writes[f"{step}_raw"]
+            assert (raw.rows, raw.pages_after, raw.root_pages) == (flask.rows, flask.pages_after, flask.root_pages)
+            assert flask.pages_changed - raw.pages_changed == 2  # alembic_version and its index
+    assert sorted(p.name for p in database_path(history.root, 1).parent.iterdir()) == [
+        "jobs.db", "jobs_20k.db", "jobs_5k.db"]
+
+
+def test_the_lock_probe_sees_the_journal_mode_the_cache_and_the_disk(history):
+    def answers(database, mode):
+        probed = probe_during_rebuild(database, mode)
+        return probed["read"], probed["write"], {moment: tuple(round(size, 1) for size in sizes)
+                                                 for moment, sizes in probed["disk"].items()}
+
+    seeded = seed_one(history, 100_000)
+    locked = "database is locked"
+    assert answers(seeded, "DELETE") == (locked, locked, {"before COMMIT": (2.0, 1.0), "after COMMIT": (2.0, 0.0)})
+    assert answers(seeded, "WAL") == ("ok", locked, {"before COMMIT": (1.0, 2.0), "after COMMIT": (2.0, 2.0)})
+    # 400 rows: the rebuild's changes fit in SQLite's page cache, so readers are not locked out yet
+    assert answers(history, "DELETE")[:2] == ("ok", locked)
+    assert rows_of(seeded.database_path, "SELECT COUNT(*) FROM conversion_jobs") == [(100_000,)]
+    assert sorted(p.name for p in seeded.database_path.parent.iterdir()) == ["jobs.db", "jobs_100k.db"]

@@ -1,4 +1,5 @@
 """The widgets, driven from Python as the front end would: what they show, and their plain-text twins."""
+import html
 import shutil
 
 import pytest
@@ -83,6 +84,27 @@ def test_the_checker_checks_only_when_clicked_and_shows_the_verdict(exercise):
     assert "the history has 2 heads" in checker.view.value
     assert checker.text() == str(exercises.check(sandbox)) == str(EXERCISES["merge"].check(sandbox))
     assert repr(checker) == f"ExerciseChecker(merge on {sandbox.name})"
+
+
+def test_the_hint_button_shows_the_next_hint_and_shares_the_count_with_exercises_hint(exercise, capsys):
+    sandbox = exercise("merge")
+    checker, hints = widgets.exercise_checker(sandbox), EXERCISES["merge"].hints
+    capsys.readouterr()
+    assert checker.hint_view.value == "" and "hint" not in checker.view.value
+    checker.hint_button.click()
+    assert "<b>Hint 1 of 3</b>: " + html.escape(hints[0]) in checker.hint_view.value
+    exercises.hint(sandbox)
+    assert capsys.readouterr().out.startswith("Hint 2 of 3: ")
+    checker.hint_button.click()
+    assert "<b>Hint 3 of 3</b>: " + html.escape(hints[2]) in checker.hint_view.value
+    assert checker.hint_button.disabled
+
+
+def test_the_verdict_says_how_to_ask_for_a_hint_and_never_gives_one(exercise):
+    checker = widgets.exercise_checker(exercise("rename"))
+    checker.button.click()
+    assert "stuck? exercises.hint(ex2) gives a hint (or &quot;Show a hint&quot; under the checker)" in checker.view.value
+    assert not any(html.escape(hint[:30]) in checker.view.value for hint in EXERCISES["rename"].hints)
 
 
 def test_the_checker_shows_a_lab_error_instead_of_losing_it(exercise):

@@ -1,64 +1,64 @@
 """Exercise 4 · a migration whose downgrade() nobody wrote: write it."""
-from ..errors import one_line
-from ..project import scratch_copy
 from ..recommended import write_revision
 from ..review import review_migration
-from ..schema import schema_diff
 from ..sources import lab_file
-from .checks import Checklist, Exercise, at_head, reference, rows_kept
+from .checks import (Checklist, Exercise, at_checkpoint, at_head, consistent, guide_revision, history_shape,
+                     round_trip, rows_kept, same_as_solution)
 
-WORKER = "add_worker"
+WORKER, INDEX = "add_worker", "ix_conversion_jobs_worker"
 TITLE = "Exercise 4 · Write the missing downgrade"
-HINT = f"""
-downgrade() undoes upgrade() in reverse order, in the same kind of batch_alter_table block: first what was
-created last. The reviewer's upgrade() tab lists what to undo. Edit WEB_SERVICE/migrations/versions/{WORKER}_*.py,
-then try it for real: `flask db downgrade`, then `flask db upgrade`."""
-FINISHED_AT = "finished_at = db.Column(db.DateTime)"
+HINTS = (
+    "downgrade() undoes what upgrade() did: read upgrade() in the reviewer, operation by operation. "
+    "Then try your downgrade() for real: `flask db downgrade`, then `flask db upgrade`.",
+    "upgrade() adds the column worker, then an index on that column. An index depends on its column: drop them "
+    "in reverse order, what was created last first. SQLite refuses to drop a column an index still uses.",
+    f"downgrade(): op.drop_index(op.f('{INDEX}'), table_name='conversion_jobs'), then "
+    "op.drop_column('conversion_jobs', 'worker'). Database in a strange state after a failed try? "
+    "exercises.reset_database(ex4) brings back the start database; your files stay.",
+)
 
 
 def prepare(sandbox):
     """The add_worker revision after the guide's, upgraded; its downgrade() is just `pass`."""
     guide = sandbox.migration_scripts()[-1].revision
     write_revision(sandbox, WORKER, lab_file(f"revisions/{WORKER}.py"))
-    sandbox.add_model_columns("worker = db.Column(db.String(50))")
-    sandbox.replace_model_line(FINISHED_AT, "finished_at = db.Column(db.DateTime, index=True)")
+    sandbox.add_model_columns("worker = db.Column(db.String(50), index=True)")
     sandbox.flask_db("upgrade")
-    return [f"revision {WORKER} after {guide}: adds a worker column and an index on finished_at",
+    return [f"revision {WORKER} after {guide}: adds a worker column and an index on it",
             "its downgrade() is just `pass`", f"the database is upgraded to {WORKER}"]
 
 
+def _drops_column_before_index(operations):
+    """The line numbers (column, index) when downgrade() drops worker before the index on it, else None."""
+    column = next((op.line for op in operations if op.name == "drop_column" and op.target == "worker"), None)
+    index = next((op.line for op in operations if op.name == "drop_index" and op.target == INDEX), None)
+    return (column, index) if column and index and column < index else None
+
+
 def check(sandbox):
-    """Exercise 4: downgrade() of add_worker brings back the guide revision's schema, rows intact."""
+    """Exercise 4: downgrade() of add_worker brings back the guide revision's database, and upgrade works again."""
     checks = Checklist()
+    rows_kept(checks, sandbox)
     script = next((s for s in sandbox.migration_scripts() if s.revision == WORKER), None)
-    if script is None:
-        checks.check(False, "", f"no revision {WORKER} in the history: re-run the exercise's start cell")
-        return checks.result(TITLE, HINT)
+    if not checks.check(script is not None, None, f"no revision {WORKER} in the history: re-run the exercise's "
+                        "start cell"):
+        return checks.result(EXERCISE)
+    if not consistent(checks, sandbox, EXERCISE):
+        return checks.result(EXERCISE)
     operations = review_migration(script, "downgrade").operations
     checks.check(bool(operations), f"downgrade() of {WORKER} runs {len(operations)} operation(s)",
-                 f"downgrade() of {WORKER} does nothing")
-    expected = reference("upgraded")[1]
-    with scratch_copy(sandbox) as scratch:
-        try:
-            scratch.flask_db("upgrade", revision=WORKER)
-            scratch.flask_db("downgrade", revision=script.down_revision)
-        except Exception as error:  # the learner's script runs here: its failure is the finding
-            checks.check(False, "", f"on a copy, upgrade then downgrade fails: {one_line(error, scratch.root)}")
-            return checks.result(TITLE, HINT)
-        left = schema_diff(expected, scratch.schema().app_tables())
-        checks.check(not left, "on a copy, downgrade gives back the schema of the guide's revision",
-                     "on a copy, after downgrade the schema still differs from the guide revision's: "
-                     + "; ".join(left.lines()))
-        rows_kept(checks, scratch)
-        try:
-            scratch.flask_db("upgrade", revision=WORKER)
-            again = not schema_diff(sandbox.schema().app_tables(), scratch.schema().app_tables())
-        except Exception:  # same as above: reported, not raised
-            again = False
-        checks.check(again, "on the same copy, upgrade again rebuilds the schema of your database",
-                     "on a copy, upgrade after downgrade does not rebuild the schema of your database")
-    at_head(checks, sandbox)
-    return checks.result(TITLE, HINT)
+                 f"downgrade() of {WORKER} runs no operation")
+    history_shape(checks, sandbox)
+    if not at_head(checks, sandbox):
+        return checks.result(EXERCISE)
+    if round_trip(checks, sandbox, guide_revision(sandbox), at_checkpoint(EXERCISE.checkpoint)):
+        lines = _drops_column_before_index(operations)
+        checks.check(not lines, f"downgrade() drops {INDEX} before the column it is on", (
+            f"downgrade() drops the column worker (line {lines and lines[0]}) before {INDEX}, the index on it "
+            f"(line {lines and lines[1]}): SQLite's batch rebuild lets that through; on PostgreSQL DROP COLUMN "
+            "drops the index with the column (its ALTER TABLE documentation), and the DROP INDEX after it fails"))
+        same_as_solution(checks, sandbox, EXERCISE)
+    return checks.result(EXERCISE)
 
 
-EXERCISE = Exercise("downgrade", TITLE, "upgraded", HINT, check, prepare)
+EXERCISE = Exercise("downgrade", 4, TITLE, "upgraded", HINTS, check, prepare)

@@ -1,42 +1,54 @@
 """Exercise 1 · a new NOT NULL column with a server default, and a backfill in the migration."""
-from .checks import Checklist, Exercise, at_head, count_where, model_table, replayed, rows_kept, table
+from ..errors import LabError, one_line
+from ..project import scratch_copy
+from .checks import (Checklist, Exercise, at_checkpoint, at_head, consistent, guide_revision, history_shape,
+                     model_table, round_trip, rows_kept, same_as_solution, table)
+from .exact import plain_insert
 
 TITLE = "Exercise 1 · A new column with a server default and a backfill"
-HINT = """
-Declare the column in the model with nullable=False and server_default="0", then `flask db migrate`.
-Autogenerate writes columns, never data: the backfill is an op.execute("UPDATE ...") that you add to
-upgrade() yourself, before you run `flask db upgrade`."""
-PROCESSED = "status != 'pending'"
+HINTS = (
+    "Two kinds of work here. The column is schema: autogenerate writes it from the model. The 1 for jobs "
+    "already processed is data: autogenerate never writes data. And a value the database itself gives to "
+    "rows it did not get from the app is a server default, not a Python default.",
+    "In the model: db.Column(db.Integer, nullable=False, server_default=...). In the generated script, after the column is added in upgrade(): "
+    "op.execute(\"UPDATE conversion_jobs SET ...\") for the jobs that are not pending. Then upgrade.",
+    "attempts = db.Column(db.Integer, nullable=False, server_default=\"0\") in the model; `flask db migrate`; "
+    "at the end of upgrade(): op.execute(\"UPDATE conversion_jobs SET attempts = 1 WHERE status != 'pending'\"); "
+    "`flask db upgrade`. Upgraded a wrong script already? exercises.reset_database(ex1) brings back the start "
+    "database; your files stay.",
+)
+PROBE = {"filename": "probe.pdf", "source_format": "pdf", "target_format": "docx", "status": "pending",
+         "created_at": "2025-01-01 00:00:00"}
 
 
 def check(sandbox):
     """Exercise 1: conversion_jobs.attempts, NOT NULL, server default 0; processed jobs backfilled to 1."""
     checks = Checklist()
     rows_kept(checks, sandbox)
-    column = table(sandbox).column("attempts")
-    backfilled = False
-    if checks.check(column is not None, "the database has conversion_jobs.attempts",
-                    "the database has no conversion_jobs.attempts column yet"):
-        checks.check(not column.nullable and column.default is not None and "0" in column.default,
-                     f"attempts is {column.describe()}",
-                     f"attempts is {column.describe()}: it should be NOT NULL with server default '0'")
-        wrong = count_where(sandbox, f"attempts IS NULL OR attempts != CASE WHEN {PROCESSED} THEN 1 ELSE 0 END")
-        backfilled = checks.check(wrong == 0, "backfilled: processed jobs hold 1, pending jobs 0",
-                                  f"{wrong} rows are not backfilled (1 for jobs that are not pending, 0 for pending ones)")
-    model = model_table(checks, sandbox)
-    if model is not None:
-        declared = model.column("attempts")
-        checks.check(declared is not None and declared.default is not None and not declared.nullable,
-                     "the model declares attempts NOT NULL with a server default",
-                     "the model should declare attempts = db.Column(db.Integer, nullable=False, server_default=\"0\")")
-    if at_head(checks, sandbox) and backfilled:
-        with replayed(checks, sandbox) as scratch:
-            if scratch:
-                again = count_where(scratch, f"attempts != CASE WHEN {PROCESSED} THEN 1 ELSE 0 END")
-                checks.check(again == 0, "the migration itself backfills (replayed from base on a copy)",
-                             f"replayed from base on a copy, {again} rows are not backfilled: "
-                             "the UPDATE belongs in upgrade() (op.execute), not in a query typed by hand")
-    return checks.result(TITLE, HINT)
+    if not consistent(checks, sandbox, EXERCISE):
+        return checks.result(EXERCISE)
+    has_column = checks.check(table(sandbox).column("attempts") is not None, "the database has conversion_jobs.attempts",
+                              "the database has no conversion_jobs.attempts column yet")
+    try:
+        declared = model_table(sandbox).column("attempts") is not None
+        checks.check(declared, "the model declares attempts", "the model has no attempts column yet")
+    except LabError as error:
+        declared = checks.check(False, "", str(error))
+    if not (has_column and declared):
+        return checks.result(EXERCISE)
+    history_shape(checks, sandbox)
+    same_as_solution(checks, sandbox, EXERCISE)
+    with scratch_copy(sandbox) as copy:
+        try:
+            value = plain_insert(copy, PROBE, "attempts")
+            found = f"gets attempts = {value[0]} ({value[1]})"
+        except Exception as error:  # a NOT NULL column without a server default refuses the row
+            value, found = None, f"is refused: {one_line(error)}"
+    checks.check(value == (0, "integer"), "a row inserted by plain SQL (on a copy) gets attempts = 0, an integer",
+                 f"a row inserted by plain SQL (on a copy) {found}")
+    if at_head(checks, sandbox):
+        round_trip(checks, sandbox, guide_revision(sandbox), at_checkpoint(EXERCISE.checkpoint))
+    return checks.result(EXERCISE)
 
 
-EXERCISE = Exercise("server_default", TITLE, "upgraded", HINT, check)
+EXERCISE = Exercise("server_default", 1, TITLE, "upgraded", HINTS, check)

@@ -3,11 +3,10 @@ from migration_lab.script_edits import replace_function_bodies
 
 
 def edit_migration(box):
-    """The index was created last, so it is dropped first; then the column."""
+    """The index was created last, on the new column: it is dropped first, then the column."""
     return replace_function_bodies(box.migration_script(revision="add_worker"), downgrade='''
-        with op.batch_alter_table('conversion_jobs', schema=None) as batch_op:
-            batch_op.drop_index(batch_op.f('ix_conversion_jobs_finished_at'))
-            batch_op.drop_column('worker')
+        op.drop_index(op.f('ix_conversion_jobs_worker'), table_name='conversion_jobs')
+        op.drop_column('conversion_jobs', 'worker')
         ''')
 
 

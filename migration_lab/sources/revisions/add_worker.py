@@ -1,15 +1,15 @@
-"""worker that ran the job; index on finished_at
+"""worker that ran the job, indexed
 
-Exercise 4's set-up: a migration whose downgrade() nobody wrote.
+Exercise 4's set-up: a colleague's hand-written migration whose downgrade() nobody wrote.
+The index is on the new column itself, so what downgrade() drops first matters.
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 def upgrade():
-    with op.batch_alter_table('conversion_jobs', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('worker', sa.String(length=50), nullable=True))
-        batch_op.create_index(batch_op.f('ix_conversion_jobs_finished_at'), ['finished_at'], unique=False)
+    op.add_column('conversion_jobs', sa.Column('worker', sa.String(length=50), nullable=True))
+    op.create_index(op.f('ix_conversion_jobs_worker'), 'conversion_jobs', ['worker'], unique=False)
 
 
 def downgrade():

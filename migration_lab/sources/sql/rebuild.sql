@@ -1,5 +1,7 @@
--- What 0003_progress_default does, by hand. SQLite cannot alter a column, so the table is rebuilt:
--- the procedure of sqlite.org/lang_altertable.html, as Alembic's batch mode does it.
+-- What 0003_progress_default does, by hand. SQLite's ALTER TABLE cannot change a column's nullability
+-- or default, so the table is rebuilt: the procedure of sqlite.org/lang_altertable.html (section
+-- "Making Other Kinds Of Table Schema Changes"), as Alembic's batch mode does it. Its steps for
+-- foreign keys, triggers and views are left out: this table has none.
 BEGIN;
 UPDATE conversion_jobs SET progress = CASE WHEN status = 'done' THEN 100 ELSE 0 END WHERE progress IS NULL;
 CREATE TABLE conversion_jobs_new (
