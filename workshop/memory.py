@@ -20,7 +20,8 @@ def kind_of(cmdline):
         return "server"
     if "ipykernel" in text:
         return "kernel"
-    if cmdline and Path(cmdline[0]).name in ("postgres", "postmaster"):
+    name = Path(cmdline[0]).name if cmdline else ""
+    if name in ("postgres", "postmaster") or name.startswith("postgres:"):  # workers retitle themselves
         return "postgres"
     return "other"
 

@@ -2,8 +2,10 @@
 
 ``RoomHub`` starts ``python -m workshop.hub`` on localhost (real JupyterHub, real proxy) with a driver
 token, and on exit stops it and removes every system user it made (unique prefix) with their homes and
-processes. ``publish`` makes a bare clone of this checkout's committed HEAD that every user can read:
-nbgitpuller clones it with a ``file://`` URL, as it would clone GitHub. ``run_in_lockstep`` runs a
+processes. ``publish`` makes a bare clone of this checkout's committed HEAD, and ``git daemon`` serves
+it on localhost: nbgitpuller clones it over the network as it would clone GitHub. (A ``file://`` URL
+would not do: git refuses, as "dubious ownership", a repository owned by another user than the
+learner, and rightly so.) ``run_in_lockstep`` runs a
 notebook in every learner's kernel cell by cell, all learners at once per cell, as a room does when
 the trainer says "run the next cell", and compares each output with the one committed in that
 learner's own clone.
@@ -16,6 +18,7 @@ import pwd
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -33,15 +36,19 @@ BRANCH = "lab"
 
 
 def publish(lab, folder):
-    """A bare repository of ``lab``'s committed HEAD under ``folder``, readable by all; returns its file:// URL."""
+    """A bare repository of ``lab``'s committed HEAD in ``folder``; returns its path."""
     bare = Path(folder) / f"{FOLDER}.git"
     subprocess.run(["git", "init", "--quiet", "--bare", str(bare)], check=True)
     subprocess.run(["git", "-C", str(lab), "push", "--quiet", str(bare), f"HEAD:refs/heads/{BRANCH}"], check=True,
                    capture_output=True)
     subprocess.run(["git", "-C", str(bare), "symbolic-ref", "HEAD", f"refs/heads/{BRANCH}"], check=True)
-    for path in [Path(folder), *Path(folder).rglob("*")]:
-        path.chmod(path.stat().st_mode | 0o005 | (0o001 if path.is_dir() else 0))
-    return f"file://{bare}"
+    return bare
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 class RoomHub:
@@ -59,7 +66,13 @@ class RoomHub:
     def __enter__(self):
         self.folder = Path(tempfile.mkdtemp(prefix="lab-room-"))
         self.folder.chmod(0o755)
-        self.repo = publish(self.lab, self.folder / "repo")
+        bare = publish(self.lab, self.folder / "repo")
+        git_port = free_port()
+        self.git_daemon = subprocess.Popen(
+            ["git", "daemon", "--export-all", "--reuseaddr", f"--base-path={bare.parent}", "--listen=127.0.0.1",
+             f"--port={git_port}", str(bare.parent)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL)
+        self.repo = f"git://127.0.0.1:{git_port}/{bare.name}"
         self.log_path = self.folder / "hub.log"
         env = {**os.environ, "LAB_HUB_DRIVER_TOKEN": self.token}
         command = [sys.executable, "-m", "workshop.hub", "--ip", "127.0.0.1", "--port", str(self.port),
@@ -100,6 +113,9 @@ class RoomHub:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if getattr(self, "git_daemon", None) is not None:
+            self.git_daemon.terminate()
+            self.git_daemon.wait(timeout=10)
         for name in users.learners(self.prefix):
             users.remove_user(name)
         if self.folder is not None:
