@@ -19,6 +19,7 @@ import asyncio
 import os
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -148,6 +149,8 @@ def main(argv=None):
     parser.add_argument("--notebooks", default=DEFAULT_NOTEBOOKS, help=f"default {DEFAULT_NOTEBOOKS}")
     parser.add_argument("--port", type=int, default=0, help="the hub's port on 127.0.0.1 (default: a free one)")
     parser.add_argument("--threshold", type=float, default=2.0, help="p95 bar, times one learner alone")
+    parser.add_argument("--logs", type=Path, default=Path(tempfile.gettempdir()) / "lab-load-test",
+                        help="folder for each round's hub log (default: the temporary folder)")
     args = parser.parse_args(argv)
     counts, notebooks = parse_counts(args.learners), notebook_paths(args.notebooks)
     if args.threshold < 1:
@@ -155,6 +158,7 @@ def main(argv=None):
     if args.port:
         hub_checks.check_port("127.0.0.1", args.port)
     hub_checks.check_root()
+    args.logs.mkdir(parents=True, exist_ok=True)
     if 1 not in counts:
         counts = [1, *counts]  # one learner alone is the yardstick
     cores = os.cpu_count()
@@ -164,7 +168,7 @@ def main(argv=None):
     for count in counts:
         print(f"  round N={count} ...", flush=True)
         try:
-            with RoomHub(args.port or free_port()) as room:
+            with RoomHub(args.port or free_port(), keep_log=args.logs / f"hub-N{count}.log") as room:
                 rounds.append(asyncio.run(one_round(room, count, notebooks)))
         except WorkshopError as error:
             print(f"  N={count} could not run: {error}", flush=True)
@@ -177,6 +181,7 @@ def main(argv=None):
     print("\n" + table(rounds, baseline))
     print("\n" + capacity(rounds, baseline, args.threshold, cores))
     first_broken = next((r for r in rounds if r["failures"] or r["joined"] < r["N"]), None)
+    print(f"hub logs: {args.logs}/hub-N*.log")
     print("first problem as N grew: " + (f"N={first_broken['N']}: {first_broken['failures'][0]}"
                                         if first_broken else "none up to the largest N tried"))
     return 0

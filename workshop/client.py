@@ -13,7 +13,8 @@ from urllib.parse import quote, urlencode
 
 import nbformat
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
-from tornado.websocket import websocket_connect
+from tornado.iostream import StreamClosedError
+from tornado.websocket import WebSocketClosedError, websocket_connect
 
 from .errors import WorkshopError
 
@@ -139,13 +140,19 @@ class Kernel:
                    "content": {"code": code, "silent": False, "store_history": True, "user_expressions": {},
                                "allow_stdin": False, "stop_on_error": True}}
         started = time.monotonic()
-        await self.socket.write_message(json.dumps(message))
+        try:
+            await self.socket.write_message(json.dumps(message))
+        except (WebSocketClosedError, StreamClosedError):
+            raise WorkshopError(f"the kernel websocket of {self.learner.name} is closed "
+                                f"(code {self.socket.close_code}: {self.socket.close_reason})") from None
         outputs, replied, idle = [], False, False
         while not (replied and idle):
             remaining = timeout - (time.monotonic() - started)
             raw = await asyncio.wait_for(self.socket.read_message(), timeout=max(remaining, 0.1))
             if raw is None:
-                raise WorkshopError(f"the kernel of {self.learner.name} closed its websocket (did it die?)")
+                raise WorkshopError(f"the kernel websocket of {self.learner.name} closed after "
+                                    f"{time.monotonic() - started:.0f} s (code {self.socket.close_code}: "
+                                    f"{self.socket.close_reason})")
             if isinstance(raw, bytes):
                 continue  # binary frames carry widget buffers: nothing nbval compares
             reply = json.loads(raw)

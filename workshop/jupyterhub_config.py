@@ -55,6 +55,10 @@ c.LabSpawner.user_prefix = setting("LAB_HUB_USER_PREFIX", "lab-")
 c.Spawner.cmd = [str(environment_bin / "jupyterhub-singleuser")]
 c.Spawner.environment = {"PATH": f"{environment_bin}:/usr/local/bin:/usr/bin:/bin"}
 c.Spawner.default_url = "/lab"
+# Kernels talk to their server over unix sockets in the learner's private runtime folder, not TCP ports on
+# localhost: the load test showed two learners' kernels, started at the same moment, racing for the same
+# port (the server then met the other kernel: "Invalid Signature", then "Timeout waiting for kernel_info").
+c.Spawner.args = ["--KernelManager.transport=ipc"]
 c.Spawner.start_timeout = int(setting("LAB_HUB_START_TIMEOUT", "120"))  # a room signing in at once
 c.Spawner.http_timeout = int(setting("LAB_HUB_START_TIMEOUT", "120"))
 c.JupyterHub.active_server_limit = int(setting("LAB_HUB_MAX_LEARNERS", "0"))  # 0: no limit

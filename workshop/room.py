@@ -54,11 +54,12 @@ def free_port():
 class RoomHub:
     """``with RoomHub() as room:`` a running hub on 127.0.0.1; ``room.hub`` is its API client."""
 
-    def __init__(self, port, prefix=None, lab=LAB, extra_args=()):
+    def __init__(self, port, prefix=None, lab=LAB, extra_args=(), keep_log=None):
         self.port = port
         self.prefix = prefix or f"lt{os.getpid() % 10000}{secrets.token_hex(1)}-"
         self.lab = lab
         self.extra_args = list(extra_args)
+        self.keep_log = keep_log
         self.token = secrets.token_hex(24)
         self.folder = None
         self.process = None
@@ -119,6 +120,8 @@ class RoomHub:
         for name in users.learners(self.prefix):
             users.remove_user(name)
         if self.folder is not None:
+            if self.keep_log and self.log_path.exists():
+                shutil.copy(self.log_path, self.keep_log)
             shutil.rmtree(self.folder, ignore_errors=True)
 
 

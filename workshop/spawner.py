@@ -4,7 +4,8 @@ LocalProcessSpawner runs a server as the system user named like the hub user. He
 ``prefix + name`` (see workshop.users for why), made by the spawner itself the first time the learner's
 server starts, so a trainer creates no accounts by hand. The server's environment points the temporary
 folder (TMPDIR, XDG_RUNTIME_DIR: where the lab's PostgreSQL keeps its data and socket) into the
-learner's private home.
+learner's private home, and Jupyter's runtime folder (the kernels' unix sockets, whose paths must stay
+under 108 bytes) into that temporary folder.
 """
 import asyncio
 import pwd
@@ -31,7 +32,8 @@ class LabSpawner(LocalProcessSpawner):
         entry = pwd.getpwnam(self.system_user)
         private_tmp = str(users.temporary_folder(entry))
         env.update(USER=entry.pw_name, LOGNAME=entry.pw_name, HOME=entry.pw_dir, SHELL=entry.pw_shell,
-                   TMPDIR=private_tmp, XDG_RUNTIME_DIR=private_tmp)
+                   TMPDIR=private_tmp, XDG_RUNTIME_DIR=private_tmp,
+                   JUPYTER_RUNTIME_DIR=f"{private_tmp}/jupyter")  # kernels' unix sockets: a path short enough
         return env
 
     async def start(self):
