@@ -58,10 +58,12 @@ def test_the_load_test_names_notebooks_by_number():
         load_test.notebook_paths("02,99")
 
 
-def test_the_load_test_exits_2_with_one_line_on_bad_input():
-    result = subprocess.run([sys.executable, "-m", "tools.load_test", "--learners", "abc"], cwd=ROOT,
+@pytest.mark.parametrize("args, message", [(["--learners", "abc"], "error: --learners"),
+                                           (["--p95", "0"], "error: --p95"), (["--notebooks", "77"], "error: --notebooks")])
+def test_the_load_test_exits_2_with_one_line_on_bad_input(args, message):
+    result = subprocess.run([sys.executable, "-m", "tools.load_test", *args], cwd=ROOT,
                             capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
-    assert result.returncode == 2 and result.stderr.startswith("error: --learners") and "Traceback" not in result.stderr
+    assert result.returncode == 2 and result.stderr.startswith(message) and "Traceback" not in result.stderr
 
 
 def test_percentiles_and_capacity():
@@ -69,5 +71,7 @@ def test_percentiles_and_capacity():
     memory = {"server": 100, "kernel": 100, "postgres": 20, "other": 36}
     rounds = [{"N": n, "joined": n, "failures": [], "p95": p95, "memory": memory}
               for n, p95 in ((1, 1.0), (4, 1.5), (8, 3.0))]
-    text = load_test.capacity(rounds, 1.0, 2.0, cores=2)
-    assert "4 learners on 2 cores = 2.0 learners per core" in text and "4.0 learners per GiB" in text
+    text = load_test.capacity(rounds, 2.0, cores=2)
+    assert "4 learners (N=8 did not) on 2 cores = 2.0 learners per core" in text and "4.0 learners per GiB" in text
+    assert "8 learners on 2 cores" in load_test.capacity(rounds, 3.0, cores=2)
+    assert "no round met" in load_test.capacity(rounds, 0.5, cores=2)
