@@ -7,12 +7,15 @@
 A notebook's minutes = its prose at a stated reading speed (markdown words / words per minute)
 + a stated time per code cell (read the code, run it, read the output) + the machine's own run
 time, measured by executing the notebook once + a stated time of hands-on work per exercise
-(headings "## Exercise N" in notebook 13). Blocks group notebooks in the order the day teaches
+(headings "## Exercise N" in notebook 13). Notebooks run in a temporary copy of the lab, so this can
+run beside `make test` or a learner. Blocks group notebooks in the order the day teaches
 them; breaks are fixed. The figures are the assumptions, printed with the plan: change them, re-run.
 """
 import argparse
 import math
+import os
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -71,8 +74,21 @@ def count(notebook):
     return words, code, exercises
 
 
+def lab_copy(folder):
+    """A copy of the lab to execute notebooks in: its sandboxes never touch this checkout's workspace/.
+
+    (migration_lab.paths finds the project root from the kernel's folder, so the copy's notebooks build
+    their sandboxes in the copy; a test run or a learner in this checkout is left alone.)
+    """
+    folder = Path(folder)
+    for name in ("sample_app", "data", "notebooks"):
+        shutil.copytree(ROOT / name, folder / name, ignore=shutil.ignore_patterns("__pycache__", "instance"))
+    shutil.copy(ROOT / "requirements.txt", folder / "requirements.txt")
+    return folder
+
+
 def run_seconds(path):
-    """Execute the notebook once in a fresh kernel (in its folder; the copy is not saved): seconds."""
+    """Execute the notebook once in a fresh kernel, in its folder (nothing is saved): seconds."""
     from nbclient import NotebookClient
 
     notebook = nbformat.read(path, as_version=4)
@@ -83,10 +99,10 @@ def run_seconds(path):
     return time.perf_counter() - started
 
 
-def measure(numbers, run=True):
+def measure(numbers, run=True, notebooks=NOTEBOOKS):
     found = {}
     for number in numbers:
-        paths = sorted(NOTEBOOKS.glob(f"{number}_*.ipynb"))
+        paths = sorted(Path(notebooks).glob(f"{number}_*.ipynb"))
         if len(paths) != 1:
             raise SystemExit(f"error: no notebook numbered {number} in notebooks/")
         words, code, exercises = count(nbformat.read(paths[0], as_version=4))
@@ -143,8 +159,17 @@ def main(argv=None):
         parser.error("the assumptions must be positive")
     assumptions = Assumptions(args.words_per_minute, args.minutes_per_code_cell, args.minutes_per_exercise)
     numbers = [n for _, books, _ in DAY if books for n in books]
-    with tempfile.TemporaryDirectory():
-        measures = measure(numbers, run=not args.no_run)
+    os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
+    with tempfile.TemporaryDirectory(prefix="lab-plan-") as folder:
+        # PostgreSQL's data directory is named after the user and the notebook, in the temporary folder:
+        # give this run its own (world-enterable, as pgserver's user needs as root) so that another
+        # checkout running notebook 08 at the same moment cannot stop ours, nor ours theirs.
+        Path(folder).chmod(0o755)
+        private_tmp = Path(folder) / "tmp"
+        private_tmp.mkdir(mode=0o1777)
+        private_tmp.chmod(0o1777)
+        os.environ["TMPDIR"] = str(private_tmp)
+        measures = measure(numbers, run=not args.no_run, notebooks=lab_copy(folder) / "notebooks")
     print(markdown(plan(measures, assumptions, int(match[1]) * 60 + int(match[2])), measures, assumptions))
     return 0
 
