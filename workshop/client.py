@@ -46,16 +46,6 @@ class Hub:
             return response.body.decode()
         return json.loads(response.body) if response.body else None
 
-    async def wait_until_up(self, timeout=60):
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                return await self.request("GET", "/hub/api/", timeout=5)
-            except (OSError, WorkshopError):
-                if time.monotonic() > deadline:
-                    raise WorkshopError(f"the hub at {self.url} did not answer within {timeout} s") from None
-                await asyncio.sleep(0.3)
-
     async def add_learner(self, name):
         await self.request("POST", f"/hub/api/users/{name}")
         return Learner(self, name)

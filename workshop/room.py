@@ -39,6 +39,7 @@ def publish(lab, folder):
     """A bare repository of ``lab``'s committed HEAD in ``folder``; returns its path."""
     bare = Path(folder) / f"{FOLDER}.git"
     subprocess.run(["git", "init", "--quiet", "--bare", str(bare)], check=True)
+    subprocess.run(["git", "-C", str(bare), "config", "receive.shallowUpdate", "true"], check=True)  # a shallow CI clone
     subprocess.run(["git", "-C", str(lab), "push", "--quiet", str(bare), f"HEAD:refs/heads/{BRANCH}"], check=True,
                    capture_output=True)
     subprocess.run(["git", "-C", str(bare), "symbolic-ref", "HEAD", f"refs/heads/{BRANCH}"], check=True)
