@@ -184,3 +184,11 @@ def test_processes_are_sorted_into_server_kernel_postgres_other():
     assert memory.kind_of(["python", "-m", "flask", "db", "upgrade"]) == "other"
     mine = memory.by_kind(0)
     assert set(mine) == set(memory.KINDS) and all(value >= 0 for value in mine.values())
+
+
+def test_building_the_learners_environment_needs_root(monkeypatch, capsys):
+    monkeypatch.setattr(environment.os, "geteuid", lambda: 1000)
+    assert run_command(environment.main, []) == 2
+    assert "owned by root" in capsys.readouterr().err
+    assert run_command(environment.main, ["--path"]) == 0
+    assert capsys.readouterr().out.startswith("/opt/flask-migrate-lab/env-")
