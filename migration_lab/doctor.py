@@ -1,6 +1,10 @@
 """Is this machine ready for the lab? One line per check, each failure with its fix."""
 import os
+import shutil
+import subprocess
 import sys
+import tempfile
+import warnings
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -10,6 +14,7 @@ from .paths import DATA_CSV, REQUIREMENTS, SAMPLE_APP, WORKSPACE
 from .render import text_table
 
 FIX_INSTALL = "run `make lab` (or `.venv/bin/pip install -r requirements.txt`)"
+DISK_NEEDED = 2**30  # notebook 12 leaves about 250 MB; 1 GiB leaves room for the other sandboxes and PostgreSQL
 
 
 @dataclass(frozen=True)
@@ -81,8 +86,76 @@ def check_lab_files():
     return Check("Lab files", True, "sample app, data and a writable workspace/")
 
 
+def check_git(which=shutil.which):
+    """Notebooks 03 and 08-10 put a sandbox under git (a real repository, real commits)."""
+    if which("git"):
+        return Check("git", True, "found (the notebooks commit sandboxes with it)")
+    return Check("git", False, "not found: notebooks 03 and 08-10 commit sandboxes with it",
+                 "install git (Debian/Ubuntu: `sudo apt-get install git`; macOS: `xcode-select --install`)")
+
+
+def check_disk(folder=WORKSPACE, needed=DISK_NEEDED):
+    """Notebook 12 leaves about 250 MB in its sandbox; PostgreSQL's data directory goes in the temporary folder."""
+    free = min(shutil.disk_usage(_existing(path)).free for path in (folder, Path(tempfile.gettempdir())))
+    if free >= needed:
+        return Check("Disk space", True, f"at least {needed / 2**30:.0f} GiB free for workspace/ and the temporary folder")
+    return Check("Disk space", False, f"{free / 2**20:.0f} MB free; notebook 12 leaves about 250 MB in workspace/",
+                 f"free {needed / 2**30:.0f} GiB (`make reset` deletes every sandbox) or work on another disk")
+
+
+def _existing(path):
+    path = Path(path)
+    return next(p for p in [path, *path.parents] if p.exists())
+
+
+def check_postgres():
+    """Notebooks 08 and 12 start a real PostgreSQL from the pgserver wheel: start one here, then stop it.
+
+    As root, PostgreSQL refuses to run, so pgserver runs it as the system user ``pgserver``, which it
+    creates with ``useradd`` (found on PATH) and which must be able to enter the temporary folder.
+    """
+    name = "PostgreSQL"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # platformdirs warns, with a machine path, when XDG_RUNTIME_DIR is unset
+            import pgserver
+    except ImportError:
+        return Check(name, False, "pgserver is not installed (notebooks 08 and 12 need it)", FIX_INSTALL)
+    tmp = Path(tempfile.gettempdir()).resolve()
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        import pwd
+
+        try:
+            pwd.getpwnam("pgserver")
+        except KeyError:
+            if not shutil.which("useradd"):
+                return Check(name, False, "as root, pgserver runs PostgreSQL as the system user 'pgserver' and "
+                             "creates it with useradd, which is not on PATH",
+                             "add /usr/sbin to PATH (`export PATH=$PATH:/usr/sbin`), or run the lab as a normal user")
+        closed = [str(p) for p in [tmp, *tmp.parents] if not p.stat().st_mode & 0o001]
+        if closed:
+            return Check(name, False, f"as root, PostgreSQL runs as the user 'pgserver', who cannot enter {', '.join(closed)}",
+                         "set TMPDIR to a folder every user can enter (`export TMPDIR=/tmp`) and run again")
+    directory = tmp / f"migration-lab-doctor-{os.getpid()}"
+    try:
+        server = pgserver.get_server(directory, cleanup_mode="delete")
+        try:
+            version = server.psql("SHOW server_version;").split()[2]
+        finally:
+            server.cleanup()
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError, RuntimeError, AssertionError,
+            KeyError, IndexError) as error:
+        return Check(name, False, f"did not start: {type(error).__name__}: {str(error)[:120]}",
+                     "reinstall the pinned packages (`make lab`); as root, `export TMPDIR=/tmp`. Notebook 08's "
+                     "saved outputs show what its PostgreSQL cells do")
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+    return Check(name, True, f"{version} (pgserver) starts and stops here")
+
+
 def run_checks():
-    return [check_python(), *check_packages(), check_kernel(), check_widgets(), check_lab_files()]
+    return [check_python(), *check_packages(), check_kernel(), check_widgets(), check_lab_files(),
+            check_git(), check_disk(), check_postgres()]
 
 
 def report(checks):

@@ -11,6 +11,7 @@ That user must reach the data directory too: the temporary folder is fine, a fol
 home is not, so the data directory never goes under workspace/.
 """
 import getpass
+import hashlib
 import os
 import shutil
 import stat
@@ -25,6 +26,7 @@ from sqlalchemy.pool import NullPool
 from . import data
 from .database import Database, connect
 from .errors import LabError
+from .paths import PROJECT_ROOT
 
 DRIVER = "postgresql+psycopg2"
 ADMIN_DATABASE = "postgres"
@@ -60,8 +62,13 @@ def _user():
 
 
 def data_directory(name):
-    """Where the server of sandbox ``name`` keeps its files: the temporary folder, a stable name."""
-    return Path(tempfile.gettempdir()).resolve() / f"migration-lab-pg-{_user()}-{name}"
+    """Where the server of sandbox ``name`` keeps its files: the temporary folder, a stable name.
+
+    The name holds the user and a digest of the lab's folder, so two copies of the lab (two learners,
+    or a clone beside a checkout) running the same notebook never share, or stop, one server.
+    """
+    lab = hashlib.sha256(str(PROJECT_ROOT).encode()).hexdigest()[:8]
+    return Path(tempfile.gettempdir()).resolve() / f"migration-lab-pg-{_user()}-{lab}-{name}"
 
 
 def _closed_folders(path):
