@@ -133,12 +133,14 @@ class LockWatch:
     The trigger is the migration (sessions named ``name``) waiting for a lock on the table, or, with
     ``running="UPDATE"``, running that statement. Then each group of app sessions settles one way or
     the other: all of its sessions wait (granted = false), or it answers ANSWERS requests. That
-    snapshot is kept, and ``then()`` runs (``report.finish``: the blocker goes, the migration proceeds).
+    snapshot is kept, and ``then()`` runs (``report.finish``: the blocker goes, the migration proceeds),
+    ``then_after`` seconds later: how long the report keeps running once the queue has formed.
     """
 
-    def __init__(self, database, apps=(), then=None, running=None, migrations=1, name="migration",
+    def __init__(self, database, apps=(), then=None, running=None, migrations=1, then_after=0, name="migration",
                  table="conversion_jobs", timeout=120):
         self.database, self.apps, self.then, self.running = database, tuple(apps), then, running
+        self.then_after, self._then_at = then_after, None
         self.migrations, self.name, self.table, self.timeout = migrations, name, table, timeout
         self.seen = None          # the settled snapshot (Sessions)
         self.outcomes = {}        # group name -> "wait" or "served"
@@ -184,9 +186,11 @@ class LockWatch:
                             outcomes = self._settled(now)
                             if outcomes is not None:
                                 self.seen, self.outcomes = now, outcomes
-                                self._release()
+                                self._then_at = time.monotonic() + self.then_after
                         elif time.monotonic() - started > self.timeout:
                             self._release()
+                    if self._then_at is not None and time.monotonic() >= self._then_at:
+                        self._release()
                     time.sleep(POLL)
         except Exception as error:  # reported by text(); never left hanging in a thread
             self.error = f"{type(error).__name__}: {error}"
@@ -263,14 +267,15 @@ def _locks(session):
     return f"holds {', '.join(session.holds)}" if session.holds else "-"
 
 
-def watch_locks(database, apps=(), then=None, running=None, migrations=1):
+def watch_locks(database, apps=(), then=None, running=None, migrations=1, then_after=0):
     """Watch pg_stat_activity and pg_locks from a third connection while the next cell's migration runs.
 
     ``apps``: the releases serving traffic (their groups of sessions are reported). ``then``: what to
-    do once the app's reaction is settled, e.g. ``report.finish`` (the long transaction ends).
+    do once the app's reaction is settled, e.g. ``report.finish`` (the long transaction ends), ``then_after``
+    seconds later (a report runs on after the queue formed: the users' wait).
     ``running="UPDATE"`` watches a migration that runs an UPDATE instead of one that waits for a lock.
     ``print()`` it after the migration: it shows the settled snapshot.
     """
     if database.__class__.__name__ != "PostgresDatabase":
         raise LabError("watch_locks reads pg_stat_activity and pg_locks: give it a PostgreSQL database")
-    return LockWatch(database, apps, then, running, migrations)
+    return LockWatch(database, apps, then, running, migrations, then_after)

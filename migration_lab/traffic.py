@@ -114,6 +114,23 @@ class Release:
         return _start(Release(self.name, self.root, self.database, default_readers if readers is None else readers,
                               default_writers if writers is None else writers, pause))
 
+    def latency(self, watch):
+        """Measured: how long requests took while the migration's session was open, against before it.
+
+        Durations change with the machine and the run: print this in a cell the tests do not compare.
+        """
+        spans = [(begin, end) for begin, end, label in watch.spans() if label == "migration running"]
+        if not spans:
+            return f"{self.name}: the migration was not seen"
+        start, end = min(b for b, _ in spans), max(e for _, e in spans)
+        during = sorted(r.seconds for r in self.since() if r.started < end and r.ended > start)
+        before = sorted(r.seconds for r in self.since() if r.ended < start)
+        if not during:
+            return f"{self.name}: no request while the migration ran"
+        median = (lambda values: values[len(values) // 2] * 1000 if values else float("nan"))
+        return (f"{self.name}: {len(during)} requests while the migration ran, the slowest took {during[-1] * 1000:.0f} ms "
+                f"(median {median(during):.1f} ms; before it, median {median(before):.1f} ms)")
+
     def stop(self):
         """Stop serving (the users of this release go to the next one)."""
         if self.serving:
@@ -126,30 +143,35 @@ class Release:
         self._reader.join(timeout=10)
         self._stderr.close()
 
-    def plot(self, *watches, others=(), since=None, title=None):
-        """Each request's duration against time, per group; shaded: the migration (from ``watches``)."""
+    def plot(self, *watches, others=(), title=None, margin=1.5):
+        """Each request's duration against the time it was made, per group; shaded: the migration (``watches``).
+
+        The window is the migration's, ``margin`` seconds on each side (every request, without watches).
+        """
         import matplotlib.pyplot as plt
 
         releases = (self, *others)
-        start = since if since is not None else min((r.started for rel in releases for r in rel.since()), default=0)
-        figure, axes = plt.subplots(figsize=(9, 3.2))
+        spans = [span for watch in watches for span in watch.spans()]
+        everything = [r for release in releases for r in release.since()]
+        start = min((b for b, _, _ in spans), default=min((r.started for r in everything), default=0)) - margin
+        end = max((e for _, e, _ in spans), default=max((r.ended for r in everything), default=0)) + margin
+        figure, axes = plt.subplots(figsize=(9, 3.2), layout="constrained")
+        colours = {"migration running": "#fde2b5", "migration waiting for its lock": "#f4a3a3"}
+        for begin, finish, label in spans:
+            axes.axvspan(begin - start, finish - start, color=colours[label], alpha=0.7, label=label, zorder=1)
         for release in releases:
             for group, _ in release.groups:
-                requests = release.since(start, group)
-                axes.scatter([r.started - start for r in requests], [r.seconds * 1000 for r in requests], s=6,
-                             label=group + (" (errors: x)" if any(r.status >= 500 for r in requests) else ""),
-                             marker="o")
-                failed = [r for r in requests if r.status >= 500]
-                axes.scatter([r.started - start for r in failed], [r.seconds * 1000 for r in failed], s=18,
-                             marker="x", color="red")
-        colours = {"migration running": "#fde2b5", "migration waiting for its lock": "#f4a3a3"}
-        for watch in watches:
-            for begin, end, label in watch.spans():
-                axes.axvspan(begin - start, end - start, color=colours[label], alpha=0.6, label=label)
+                shown = [r for r in release.since(start, group) if r.started < end]
+                failed = [r for r in shown if r.status >= 500]
+                axes.scatter([r.started - start for r in shown], [r.seconds * 1000 for r in shown], s=7, zorder=3,
+                             label=group)
+                if failed:
+                    axes.scatter([r.started - start for r in failed], [r.seconds * 1000 for r in failed], s=20,
+                                 marker="x", color="red", zorder=4, label="a 500 error")
         handles, labels = axes.get_legend_handles_labels()
         unique = dict(zip(labels, handles))
-        axes.legend(unique.values(), unique.keys(), fontsize=7, loc="upper left")
-        axes.set(yscale="log", xlabel="seconds", ylabel="request duration (ms)",
+        axes.legend(unique.values(), unique.keys(), fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
+        axes.set(yscale="log", xlabel="seconds (when the request was made)", ylabel="request duration (ms)",
                  title=title or "What the users waited, request by request")
         plt.close(figure)
         return figure
