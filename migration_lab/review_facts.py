@@ -46,6 +46,7 @@ class Facts:
     """What the script (and, for a script in a migrations folder, the history before it) has done so far."""
 
     created_tables: set = field(default_factory=set)       # in this function: no rows, no traffic yet
+    added_columns: dict = field(default_factory=dict)      # table -> columns added in this function
     constraints: dict = field(default_factory=dict)        # name -> (table, expression), from the history too
     validated: set = field(default_factory=set)            # constraints known to be validated
     added_in_transaction: dict = field(default_factory=dict)  # NOT VALID constraints added in the open transaction
@@ -63,6 +64,12 @@ class Facts:
         self.added_in_transaction.clear()
         self.altered_in_transaction.clear()
 
+    def end_script(self):
+        """What holds only inside one function: its new tables and columns, its open transaction."""
+        self.created_tables.clear()
+        self.added_columns.clear()
+        self.end_transaction()
+
     def before(self, change):
         """Alembic's autocommit_block commits the open transaction first, and each statement in it commits."""
         if change.autocommit:
@@ -74,6 +81,8 @@ class Facts:
             self.lock_timeout_said = True
         if change.kind == "create_table":
             self.created_tables.add(change.table)
+        elif change.kind == "add_column":
+            self.added_columns.setdefault(change.table, []).append(change.target)
         elif change.kind == "set_lock_timeout":
             self.lock_timeout = True
         elif change.kind == "add_constraint" and change.target:

@@ -35,8 +35,7 @@ def history_facts(path):
             for change in call.changes:
                 facts.before(change)
                 facts.record(change, ())
-        facts.created_tables.clear()
-        facts.end_transaction()
+        facts.end_script()
     facts.lock_timeout, facts.lock_timeout_said = env_sets_it, False  # a SET in an ancestor ended with its session
     return facts
 

@@ -38,7 +38,7 @@ RULES = {}
 
 
 def rule(name, engine, source, safe):
-    """Register a check function as the rule ``name``; the function returns the message, or None."""
+    """Register a check function as the rule ``name``; it returns the message (or (message, safe way)), or None."""
     def register(check):
         RULES[name] = Rule(name, engine, source, " ".join(safe.split()), check)
         return check
@@ -48,8 +48,13 @@ def rule(name, engine, source, safe):
 def findings(change, facts, engine):
     """The Findings of ``change`` on ``engine`` (None: the rules of every engine), in rule order."""
     engines = (ANY,) if engine in (None, ANY) else (ANY, engine)
-    return [Finding(name, message, safe_way=r.safe, source=r.source) for name, r in RULES.items()
-            if r.engine in engines for message in [r.check(change, facts)] if message]
+    found = []
+    for name, r in RULES.items():
+        said = r.check(change, facts) if r.engine in engines else None
+        if said:
+            message, safe = said if isinstance(said, tuple) else (said, r.safe)
+            found.append(Finding(name, message, safe_way=safe, source=r.source))
+    return found
 
 
 # --- data: every engine ---------------------------------------------------------------------------
@@ -65,9 +70,20 @@ def drop_table(change, facts):
       "remove the column from the model first and deploy that release (no running code reads it), back up, "
       "then drop it in a later migration")
 def drop_column(change, facts):
-    """The values are gone, and the release still running selects the column by name: its queries fail."""
+    """The values are gone, and the release still running selects the column by name: its queries fail.
+
+    Autogenerate cannot see a rename: it writes it as add_column + drop_column (Alembic's documentation,
+    "What does Autogenerate Detect"). With a column added to the same table, the safe way says so.
+    """
     if change.kind == "drop_column":
-        return f"drops column {change.table}.{change.target}: every value in it is deleted"
+        message = f"drops column {change.table}.{change.target}: every value in it is deleted"
+        added = facts.added_columns.get(change.table)
+        if added:
+            return message, (f"if {' or '.join(added)} replaces {change.target}, this is a rename written as drop + "
+                             f"add (autogenerate cannot see renames): write alter_column('{change.target}', "
+                             f"new_column_name='{added[-1]}') by hand, or expand and contract on a live database; "
+                             "otherwise: " + RULES["drop-column"].safe)
+        return message
 
 
 @rule("add-required-column", ANY, 'squawk "adding-required-field"',

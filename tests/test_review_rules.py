@@ -211,3 +211,18 @@ def test_a_lock_timeout_in_env_py_holds_for_every_script(tmp_path):
     assert review_migration(script, engine="postgresql").flagged == ()
     (tmp_path / "migrations" / "env.py").write_text('# SET lock_timeout one day\n')  # a comment is not a setting
     assert review_migration(script, engine="postgresql").flagged != ()
+
+
+def test_a_drop_next_to_an_add_on_the_same_table_says_it_may_be_a_rename():
+    body = """
+    with op.batch_alter_table('conversion_jobs', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('completed_at', sa.DateTime(), nullable=True))
+        batch_op.drop_column('finished_at')
+    op.drop_column('audit_entries', 'note')
+    """
+    drops = [op.findings[0] for op in review_migration("def upgrade():\n" + textwrap.indent(textwrap.dedent(body), "    "))
+             .operations if op.name == "drop_column"]
+    assert drops[0].message == "drops column conversion_jobs.finished_at: every value in it is deleted"
+    assert drops[0].safe_way.startswith("if completed_at replaces finished_at, this is a rename written as drop + add")
+    assert "alter_column('finished_at', new_column_name='completed_at')" in drops[0].safe_way
+    assert drops[1].safe_way == RULES["drop-column"].safe
