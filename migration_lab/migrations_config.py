@@ -1,4 +1,4 @@
-"""Edits to a project's migrations configuration (``alembic.ini``, ``env.py``), each returned as a diff.
+"""Edits to a project's migrations configuration (``alembic.ini``, ``env.py``, Migrate's arguments), as diffs.
 
 These are the changes the lab recommends to teams, made the way a team makes them: a few lines
 in the files ``flask db init`` wrote, shown as a diff so they can be copied as they are.
@@ -72,3 +72,44 @@ def make_sqlite_migrations_atomic(root):
         return text.replace(ENGINE_ANCHOR, ENGINE_ANCHOR + ATOMIC_SQLITE, 1)
 
     return edit_file(Path(root) / ENV_PY, change, ENV_PY)
+
+
+CONNECT_ANCHOR = "    with connectable.connect() as connection:\n"
+LOCK_TIMEOUT = """\
+        if connection.dialect.name == "postgresql":
+            # Wait at most {value} for a lock, then fail (retry later): while an ALTER waits for its lock,
+            # every query on the table queues behind it. Session-wide, so every migration of the run gets it.
+            connection.exec_driver_sql("SET lock_timeout = '{value}'")
+            connection.commit()
+"""
+
+
+def set_lock_timeout(root, value="5s"):
+    """Make every migration on PostgreSQL give up after waiting ``value`` for a lock: a change to env.py."""
+    def change(text):
+        if "lock_timeout" in text:
+            return text
+        if CONNECT_ANCHOR not in text:
+            raise LabError(f"{ENV_PY} is not the file `flask db init` wrote (no {CONNECT_ANCHOR.strip()!r}): "
+                           "re-run the notebook's first code cell")
+        return text.replace(CONNECT_ANCHOR, CONNECT_ANCHOR + LOCK_TIMEOUT.format(value=value), 1)
+
+    return edit_file(Path(root) / ENV_PY, change, ENV_PY)
+
+
+APP_PY = "WEB_SERVICE/app.py"
+INIT_MIGRATE = "    migrate.init_app(app, db)\n"
+PER_MIGRATION = ("    # Flask-Migrate hands extra arguments to Alembic's context.configure(): commit after each revision\n"
+                 "    migrate.init_app(app, db, transaction_per_migration=True)\n")
+
+
+def use_transaction_per_migration(root):
+    """Commit after each revision, not once for the whole ``flask db upgrade``: a change to app.py."""
+    def change(text):
+        if "transaction_per_migration" in text:
+            return text
+        if INIT_MIGRATE not in text:
+            raise LabError(f"{APP_PY} has no line {INIT_MIGRATE.strip()!r}: re-run the notebook's first code cell")
+        return text.replace(INIT_MIGRATE, PER_MIGRATION, 1)
+
+    return edit_file(Path(root) / APP_PY, change, APP_PY)

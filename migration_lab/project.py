@@ -15,6 +15,7 @@ from .errors import LabError
 from .inprocess import PACKAGE, flask_db, load_app, model_metadata
 from .paths import DATA_CSV, SAMPLE_APP, relative_to_project
 from .schema import Schema, schema_from_models
+from .script_edits import replace_function_bodies
 
 COPY_IGNORES = ("__pycache__", "*.pyc", ".ipynb_checkpoints")
 
@@ -119,6 +120,19 @@ class Project(SQLiteFile):
     def make_sqlite_migrations_atomic(self):
         """Make a failed migration on SQLite roll back whole (SQLAlchemy's recipe in env.py); returns the diff."""
         return migrations_config.make_sqlite_migrations_atomic(self.require().root)
+
+    def set_lock_timeout(self, value="5s"):
+        """Make each migration on PostgreSQL give up after waiting ``value`` for a lock (env.py); returns the diff."""
+        return migrations_config.set_lock_timeout(self.require().root, value)
+
+    def use_transaction_per_migration(self):
+        """Commit after each revision instead of once per `flask db upgrade` (app.py); returns the diff."""
+        return migrations_config.use_transaction_per_migration(self.require().root)
+
+    def new_revision(self, rev_id, message, upgrade, downgrade="pass"):
+        """``flask db revision --rev-id <rev_id> -m <message>`` in process, its two bodies filled; returns the diff."""
+        self.flask_db("revision", message=message, rev_id=rev_id)
+        return replace_function_bodies(self.migration_script(revision=rev_id), upgrade=upgrade, downgrade=downgrade)
 
     # --- the models -------------------------------------------------------------------------------------
     def add_model_columns(self, lines=model_edits.GUIDE_COLUMNS):

@@ -1,21 +1,25 @@
 """Read a revision script as a reviewer does: every operation it runs, and the ones that can hurt.
 
 The script is parsed as text (never imported or run): ``review_migration(path)`` lists the ``op.*`` and
-``batch_op.*`` calls of ``upgrade()`` (or ``downgrade()``) in order, each with its table, its
-target and its settings as written, and flags what can lose data or fail on a table with rows.
+``batch_op.*`` calls of ``upgrade()`` (or ``downgrade()``) in order, each with its table, its target
+and its settings as written, and flags what breaks a rule of :mod:`migration_lab.review_rules`: lost
+data, a NOT NULL that existing rows cannot meet, a rename; with ``engine="postgresql"``, also the
+locks that stall traffic. ``review_path`` reviews a whole migrations folder, as a team's CI runs
+``python -m migration_lab review PATH`` (exit status 1 when something is flagged).
+
+A team that has weighed a flagged operation says so on its line, as squawk's ``squawk-ignore`` or
+strong_migrations' ``safety_assured`` do: ``# review: ok drop-column`` (rule names, comma-separated).
 """
 import ast
+import io
+import tokenize
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from . import review_history, review_rules, review_script
 from .errors import LabError
-
-# Calls on op / batch_op that are not operations: a context, a name marker, helpers.
-NOT_OPERATIONS = {"batch_alter_table", "f", "get_bind", "get_context", "inline_literal", "implementation_for"}
-
-# Operations whose first positional argument is the table (op.*), or that batch_op.* applies to its table.
-TABLE_FIRST = {"add_column", "drop_column", "alter_column", "create_table", "drop_table", "rename_table",
-               "create_table_comment", "drop_table_comment"}
+from .review_facts import Facts
+from .render import text_table
 
 
 @dataclass(frozen=True)
@@ -27,7 +31,12 @@ class Operation:
     table: str = None
     target: str = None  # the column, index or constraint it acts on
     details: str = ""   # the rest, as written in the script
-    risks: tuple = ()
+    findings: tuple = ()  # Finding: each rule it breaks, with why and the safe way
+
+    @property
+    def risks(self):
+        """What a reviewer must stop at, one line each (accepted findings left out)."""
+        return tuple(f.message for f in self.findings if not f.accepted)
 
     @property
     def where(self):
@@ -36,6 +45,7 @@ class Operation:
     def text(self, width=0):
         lines = [f"line {self.line:<4} {self.name:<13} {self.where:<{width}}  {self.details}".rstrip()]
         lines += [f"          ! {risk}" for risk in self.risks]
+        lines += [f"          ~ accepted ({f.rule}): {f.message}" for f in self.findings if f.accepted]
         return "\n".join(lines)
 
 
@@ -46,6 +56,7 @@ class Review:
     script: str
     function: str
     operations: tuple
+    engine: str = None  # None: the rules of every engine; "postgresql": its lock rules too
 
     @property
     def flagged(self):
@@ -57,144 +68,149 @@ class Review:
         width = max((len(op.where) for op in self.operations), default=0)
         return "\n".join([head] + [op.text(width) for op in self.operations])
 
+    def report(self):
+        """The flagged operations only, each risk with the safe way and the rule it follows (the CLI's view)."""
+        lines = []
+        for op in self.flagged:
+            lines.append(f"  line {op.line}: {op.name} {op.where}".rstrip())
+            for finding in (f for f in op.findings if not f.accepted):
+                lines += [f"    ! {finding.message}", f"      safe way: {finding.safe_way}",
+                          f"      rule: {finding.rule} ({finding.source})"]
+        return "\n".join(lines)
+
     __str__ = text
 
     def __repr__(self):
         return self.text()
 
 
-def review_migration(script, function="upgrade"):
+def review_migration(script, function="upgrade", engine=None):
     """Review ``upgrade()`` (or ``downgrade()``) of a revision script.
 
-    ``script`` is a path, an Alembic Script, or the text of a script (text has line breaks; a path has none).
+    ``script`` is a path, an Alembic Script, or the text of a script (text has line breaks; a path has
+    none). ``engine="postgresql"`` adds the lock rules. A script inside a migrations folder is read
+    with its history: a CHECK validated by an earlier revision, a ``lock_timeout`` set in ``env.py``.
     """
+    if engine not in (None, *review_rules.ENGINES):
+        raise LabError(f"unknown engine {engine!r}: use None (every engine) or 'postgresql'")
     if isinstance(script, str) and "\n" in script:
-        return _review_source(script, function, "<script>")
+        return _review_source(script, function, "<script>", Facts(), engine)
     path = Path(getattr(script, "path", script))
     if not path.is_file():
         raise LabError(f"no migration script at {path.name}: generate one first with `flask db migrate` (notebook 04)")
-    return _review_source(path.read_text(encoding="utf-8"), function, path.name)
+    try:
+        source = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise LabError(f"{path.name} is not Python source: is it a revision script?") from None
+    return _review_source(source, function, path.name, review_history.history_facts(path), engine)
 
 
-def _review_source(source, function, name):
+def _review_source(source, function, name, facts, engine):
     try:
         module = ast.parse(source)
-    except SyntaxError as error:
+    except (SyntaxError, ValueError) as error:  # ValueError: null bytes, on some Python versions
+        if getattr(error, "lineno", None) is None:
+            raise LabError(f"{name} is not Python source: is it a revision script?") from None
         raise LabError(f"{name} is not valid Python (line {error.lineno}: {error.msg}): "
                        "fix the edit, or regenerate the script") from None
-    body = next((node for node in module.body
-                 if isinstance(node, ast.FunctionDef) and node.name == function), None)
+    body = review_script.function_node(module, function)
     if body is None:
         raise LabError(f"{name} has no {function}() function: is it a revision script?")
-    return Review(name, function, tuple(_operations(body.body, {})))
+    accepted = _accepted_rules(source)
+    operations = []
+    for call in review_script.read_calls(body):
+        found = []
+        ok = set().union(*(accepted.get(n, set()) for n in range(call.line, call.end_line + 1)))
+        for change in call.changes:
+            facts.before(change)
+            broken = review_rules.findings(change, facts, engine)
+            facts.record(change, {f.rule for f in broken})
+            found += [replace(f, accepted=f.rule in ok or "all" in ok) for f in broken]
+        operations.append(Operation(call.line, call.name, call.table, call.target, call.details, tuple(found)))
+    return Review(name, function, tuple(operations), engine)
 
 
-def _operations(statements, batch_tables):
-    """The op.* / batch_op.* calls of ``statements``, in order; ``batch_tables`` maps alias -> table."""
-    for statement in statements:
-        if isinstance(statement, ast.With):
-            aliases = dict(batch_tables)
-            for item in statement.items:
-                call = item.context_expr
-                if _is_batch(call) and isinstance(item.optional_vars, ast.Name):
-                    aliases[item.optional_vars.id] = _text(call.args[0]) if call.args else _keyword(call, "table_name")
-            yield from _operations(statement.body, aliases)
-            continue
-        for node in ast.walk(statement):
-            name = _op_name(node, batch_tables)
-            if name:
-                yield _describe(node, name, batch_tables.get(node.func.value.id))
+def _accepted_rules(source):
+    """{line: rule names} from ``# review: ok rule-a, rule-b`` comments (``# review: ok`` alone: every rule)."""
+    accepted = {}
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            text = token.string.lstrip("#").strip()
+            if token.type == tokenize.COMMENT and text.startswith("review: ok"):
+                names = {n.strip() for n in text.removeprefix("review: ok").split(",") if n.strip()}
+                accepted[token.start[0]] = names or {"all"}
+    except (tokenize.TokenError, IndentationError):
+        pass  # ast.parse reports the syntax error
+    return accepted
 
 
-def _op_name(node, batch_tables):
-    """``add_column`` for ``op.add_column(...)`` or ``batch_op.add_column(...)``, else None."""
-    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-            and isinstance(node.func.value, ast.Name)
-            and (node.func.value.id == "op" or node.func.value.id in batch_tables)):
-        return node.func.attr if node.func.attr not in NOT_OPERATIONS else None
-    return None
+# --- a whole migrations folder: what CI runs --------------------------------------------------------------
+@dataclass(frozen=True)
+class FolderReview:
+    """The reviews of every script of a folder (or of one script), in history order."""
+
+    reviews: tuple
+    engine: str
+
+    @property
+    def flagged(self):
+        return tuple(op for review in self.reviews for op in review.flagged)
+
+    def text(self):
+        rules = "PostgreSQL's lock rules included" if self.engine == review_rules.POSTGRESQL else "every engine's rules"
+        lines = []
+        for review in self.reviews:
+            verdict = f"{len(review.flagged)} risky operation(s)" if review.flagged else "ok"
+            lines.append(f"{review.script} {review.function}(): {verdict}")
+            if review.flagged:
+                lines.append(review.report())
+        scripts = len({r.script for r in self.reviews})
+        risky = len({r.script for r in self.reviews if r.flagged})
+        lines.append(f"{scripts} script(s) reviewed ({rules}): {len(self.flagged)} risky operation(s) "
+                     f"in {risky} script(s)")
+        return "\n".join(lines)
+
+    __str__ = text
 
 
-def _describe(call, name, batch_table):
-    """The Operation for one call: table, target and settings read from its arguments."""
-    args = list(call.args)
-    table = batch_table
-    if table is None and name in TABLE_FIRST and args:
-        table = _text(args.pop(0))
-    table = table or _keyword(call, "table_name")
-    settings = {k.arg: k.value for k in call.keywords if k.arg and k.arg != "table_name"}
-    target, details = None, [_text(a) for a in args]
-    if name == "create_table":
-        details = ["columns: " + ", ".join(_text(c.args[0]) for c in args if _is_column(c) and c.args)]
-    elif name == "rename_table":
-        details = [f"-> {d}" for d in details]
-    elif args and _is_column(args[0]):  # add_column(sa.Column('progress', sa.Integer(), nullable=True))
-        column = args[0]
-        target = _text(column.args[0]) if column.args else None
-        settings = {k.arg: k.value for k in column.keywords if k.arg}
-        details = [ast.unparse(a) for a in column.args[1:]]
-    elif args and name != "execute":
-        target = details.pop(0)
-    details += [f"{key}={ast.unparse(value)}" for key, value in settings.items()]
-    operation = Operation(call.lineno, name, table, target, ", ".join(details))
-    return replace(operation, risks=tuple(_risks(operation, settings)))
+def review_path(path, engine=review_rules.POSTGRESQL, functions=("upgrade",)):
+    """Review every revision script of a migrations folder (or its ``versions/``), or one script."""
+    path = Path(path)
+    if not path.exists():
+        raise LabError(f"no such file or folder: {path}")
+    if path.is_dir():
+        folder = path / "versions" if (path / "versions").is_dir() else path
+        scripts = _in_history_order(folder)
+        if not scripts:
+            raise LabError(f"no revision script in {path} (a .py file with `revision = ...` and an upgrade())")
+    else:
+        scripts = [path]
+    reviews = [review_migration(script, function, engine) for script in scripts for function in functions]
+    shown = {script.name: _shown(script) for script in scripts}
+    return FolderReview(tuple(Review(shown[r.script], r.function, r.operations, r.engine) for r in reviews), engine)
 
 
-def _risks(operation, settings):
-    """What a reviewer must stop at: lost data, a NOT NULL that existing rows cannot meet, a rename."""
-    name, table, where = operation.name, operation.table, operation.where
-
-    def is_(key, value):
-        node = settings.get(key)
-        return isinstance(node, ast.Constant) and node.value is value
-
-    if name == "drop_column":
-        yield f"drops column {where}: every value in it is deleted"
-    if name == "drop_table":
-        yield f"drops table {table}: every row in it is deleted"
-    if name == "add_column" and is_("nullable", False) and ("server_default" not in settings
-                                                           or is_("server_default", None)):
-        yield "NOT NULL without server_default: fails on a table that already has rows"
-    if name == "alter_column":
-        if is_("nullable", False) and not is_("existing_nullable", False):
-            yield "becomes NOT NULL: fails if an existing row holds NULL (backfill those rows first)"
-        if "new_column_name" in settings:
-            yield (f"renames {where} to {_text(settings['new_column_name'])}: "
-                   "code and queries using the old name break")
-        if "type_" in settings:
-            old = ast.unparse(settings["existing_type"]) if "existing_type" in settings else "?"
-            yield (f"changes type {old} -> {ast.unparse(settings['type_'])}: on SQLite the batch copy CASTs every "
-                   "value without an error; PostgreSQL converts each value or refuses the ALTER")
-    if name == "rename_table":
-        yield f"renames table {table}: code and queries using the old name break"
-    if name == "execute":
-        yield "hand-written SQL: read what it does to existing rows"
+def _in_history_order(folder):
+    """The revision scripts of ``folder``, each after the revisions it follows (base first)."""
+    scripts = {}
+    for path in sorted(folder.glob("*.py")):
+        if review_history.parsed(path) is None:
+            review_migration(path)  # raises the LabError that says what is wrong with it
+        ids = review_history.revision_ids(path)
+        if ids:
+            scripts[ids[0]] = (path, ids[1])
+    order = review_history.ancestors(sorted(scripts), scripts)
+    return [scripts[revision][0] for revision in order]
 
 
-def _is_batch(node):
-    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-            and node.func.attr == "batch_alter_table" and _dotted(node.func.value) == "op")
+def _shown(path):
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
-def _is_column(node):
-    return isinstance(node, ast.Call) and _dotted(node.func) in ("sa.Column", "Column", "sqlalchemy.Column")
-
-
-def _dotted(node):
-    if isinstance(node, ast.Attribute):
-        return f"{_dotted(node.value)}.{node.attr}"
-    return node.id if isinstance(node, ast.Name) else ""
-
-
-def _keyword(call, name):
-    value = next((k.value for k in call.keywords if k.arg == name), None)
-    return None if value is None else _text(value)
-
-
-def _text(node):
-    """A name as its value (``op.f('ix_a')`` as ``ix_a``), anything else as written."""
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "f" and node.args:
-        node = node.args[0]
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    return ast.unparse(node)
+def rules_table():
+    """Every rule: its name, the engine it holds on, and its source (strong_migrations, squawk, Alembic)."""
+    return text_table([("rule", "engine", "source")] +
+                      [(r.name, r.engine, r.source) for r in review_rules.RULES.values()])

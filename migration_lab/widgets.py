@@ -98,9 +98,9 @@ class MigrationReviewer(LabWidget):
 
     FUNCTIONS = ("upgrade", "downgrade")
 
-    def __init__(self, path):
+    def __init__(self, path, engine=None):
         self.path = Path(getattr(path, "path", path))
-        self.reviews = {name: review_migration(self.path, name) for name in self.FUNCTIONS}
+        self.reviews = {name: review_migration(self.path, name, engine) for name in self.FUNCTIONS}
         self.source = self.path.read_text(encoding="utf-8")
         self.choice = w.ToggleButtons(options=[f"{name}()" for name in self.FUNCTIONS])
         self.view = w.HTML()
@@ -124,8 +124,10 @@ class MigrationReviewer(LabWidget):
             op = operations.get(number)
             code = html.escape(lines[number - 1])
             background = RISK_BACKGROUND if op and op.risks else OPERATION_BACKGROUND if op else "transparent"
-            notes = "".join(f"<div style='color:{COLORS['-']}'>&#9888; {html.escape(risk)}</div>"
-                            for risk in (op.risks if op else ()))
+            notes = "".join(f"<div style='color:{COLORS['-']}' title='{html.escape(f.rule)}: {html.escape(f.source)}'>"
+                            f"&#9888; {html.escape(f.message)}<br><span style='color:#555'>safe way: "
+                            f"{html.escape(f.safe_way)}</span></div>"
+                            for f in (op.findings if op else ()) if not f.accepted)
             rows.append(f"<div style='background:{background};white-space:pre;font-family:monospace'>"
                         f"<span style='color:#888'>{number:4} </span>{code}{notes}</div>")
         head = (f"<p>{name}(): {len(result.operations)} operation(s), "
@@ -140,9 +142,12 @@ class MigrationReviewer(LabWidget):
         return f"MigrationReviewer({counts})"
 
 
-def migration_reviewer(script):
-    """The reviewer of one revision script (a path such as sandbox.newest_migration(), or an Alembic Script)."""
-    return MigrationReviewer(script)
+def migration_reviewer(script, engine=None):
+    """The reviewer of one revision script (a path such as sandbox.newest_migration(), or an Alembic Script).
+
+    ``engine="postgresql"`` adds PostgreSQL's lock rules: the same rules as ``python -m migration_lab review``.
+    """
+    return MigrationReviewer(script, engine)
 
 
 # --- exercise checker -----------------------------------------------------------------------------

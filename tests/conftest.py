@@ -93,3 +93,26 @@ def exercise(make_sandbox):
     def start(slug):
         return exercises.set_up(slug, make_sandbox(exercises.EXERCISES[slug].checkpoint, suffix=f"-{slug}"))
     return start
+
+
+# --- PostgreSQL: one server per test worker, a production-like database per test -------------------
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A real PostgreSQL (pgserver) for this test worker, stopped at the end."""
+    from migration_lab import start_postgres
+
+    with start_postgres(f"tests_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}") as server:
+        yield server
+
+
+@pytest.fixture
+def production(postgres_server, project, request):
+    """``(project, database)``: the recommended history on a fresh PostgreSQL database, 2,000 jobs in it."""
+    from migration_lab import write_recommended_history
+
+    replay(project, "initialized")
+    write_recommended_history(project)
+    database = postgres_server.create_database("p_" + re.sub(r"[^a-z0-9_]", "_", request.node.name.lower())[:40])
+    project.flask_db("upgrade", database=database)
+    database.seed(rows=2000)
+    return project, database

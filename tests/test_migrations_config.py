@@ -92,3 +92,35 @@ def test_with_the_recipe_migrations_that_succeed_still_apply_and_can_run_twice_i
 def test_making_env_py_atomic_twice_changes_nothing(initialized):
     make_sqlite_migrations_atomic(initialized.root)
     assert not make_sqlite_migrations_atomic(initialized.root).changed
+
+
+# --- PostgreSQL: lock_timeout in env.py, one transaction per revision ------------------------------------
+def test_with_a_lock_timeout_a_migration_behind_a_long_transaction_gives_up(production):
+    from migration_lab import open_transaction
+
+    project, database = production
+    change = project.set_lock_timeout("1s")
+    assert "+            connection.exec_driver_sql(\"SET lock_timeout = '1s'\")" in change.text()
+    assert not project.set_lock_timeout("1s").changed
+    project.new_revision("0004_worker", "worker", upgrade="op.add_column('conversion_jobs', sa.Column('worker', sa.Text()))")
+    report = open_transaction(database, "SELECT count(*) FROM conversion_jobs", "report")
+    with pytest.raises(Exception, match="canceling statement due to lock timeout"):
+        project.flask_db("upgrade", database=database)
+    report.finish()
+    project.flask_db("upgrade", database=database)
+    assert database.current_revision() == "0004_worker"
+
+
+@pytest.mark.parametrize("per_migration, revision_after_failure", [(False, "0003_progress_default"),
+                                                                   (True, "0004_worker")])
+def test_transaction_per_migration_keeps_the_revisions_that_succeeded(production, per_migration,
+                                                                      revision_after_failure):
+    project, database = production
+    if per_migration:
+        assert "transaction_per_migration=True" in project.use_transaction_per_migration().text()
+    project.new_revision("0004_worker", "worker", upgrade="op.add_column('conversion_jobs', sa.Column('worker', sa.Text()))")
+    project.new_revision("0005_broken", "broken", upgrade="op.execute('SELECT no_such_column FROM conversion_jobs')")
+    with pytest.raises(Exception, match="no_such_column"):
+        project.flask_db("upgrade", database=database)
+    assert database.current_revision() == revision_after_failure
+    assert ("worker" in database.schema()["conversion_jobs"].column_names) is per_migration

@@ -153,3 +153,58 @@ def test_the_recommended_history_builds_it_in_process_and_rows_survive(server, p
     assert database.schema()["conversion_jobs"].column_names == project.model_schema()["conversion_jobs"].column_names
     assert database.query(SAME_VALUES) == project.query(SAME_VALUES)
     assert database.count_non_null(["progress"]) == {"progress": database.count_rows()}
+
+
+# --- notebook 13's production: big tables, fingerprints computed by the server, its log, its tools ----------
+def test_seed_repeats_the_csv_rows_with_their_ids_shifted(database, row_count):
+    create_jobs_table(database)
+    assert database.seed(rows=row_count * 3 + 7) == row_count * 3 + 7
+    first, copy = (database.query(f"SELECT filename, status, created_at FROM conversion_jobs WHERE id = {i}")
+                   for i in (5, 5 + 2 * row_count))
+    assert first == copy
+    assert database.query("SELECT min(id), max(id), count(*) FROM conversion_jobs") == [(1, row_count * 3 + 7, row_count * 3 + 7)]
+
+
+def test_the_server_computes_the_same_fingerprint_as_python(database):
+    from migration_lab import data
+
+    create_jobs_table(database)
+    database.seed(rows=1000)
+    database.execute("UPDATE conversion_jobs SET finished_at = finished_at + interval '0.25 second' WHERE id = 3")
+    with database.connect() as connection:
+        for renamed in (None, {"size_bytes": "gone"}):
+            in_server = data.fingerprint(connection, renamed=renamed)
+            in_python = data.fingerprint(connection, renamed=renamed, in_database=False)
+            assert in_server == in_python
+
+
+def test_a_named_session_can_log_what_reads_a_whole_table(server, database):
+    create_jobs_table(database)
+    database.seed()
+    server.scans_and_rewrites()
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(database.session_url("migration", log_table_scans=True), poolclass=NullPool)
+    with engine.begin() as connection:
+        assert connection.execute(text("SELECT application_name FROM pg_stat_activity "
+                                       "WHERE pid = pg_backend_pid()")).scalar_one() == "migration"
+        connection.execute(text("ALTER TABLE conversion_jobs ALTER COLUMN size_bytes SET NOT NULL"))
+    engine.dispose()
+    database.execute("ALTER TABLE conversion_jobs ALTER COLUMN finished_at TYPE timestamp(0)")  # not logged: no debug1
+    assert server.scans_and_rewrites() == ('DEBUG: verifying table "conversion_jobs"',)
+    assert str(server.scans_and_rewrites()) == "(no table read or rewritten)"
+
+
+def test_pg_dump_and_pg_restore_bring_the_rows_back(server, database, tmp_path):
+    create_jobs_table(database)
+    database.seed()
+    before = database.fingerprint()
+    dump = tmp_path / "before.dump"
+    tools = {name: str(server.bin_directory / name) for name in ("pg_dump", "pg_restore")}
+    subprocess.run([tools["pg_dump"], "--format=custom", f"--file={dump}", database.libpq_url], check=True)
+    database.execute("UPDATE conversion_jobs SET status = 'completed' WHERE status = 'done'")
+    assert not database.fingerprint().same_as(before)
+    subprocess.run([tools["pg_restore"], "--clean", "--if-exists", "--single-transaction",
+                    f"--dbname={database.libpq_url}", str(dump)], check=True)
+    assert database.fingerprint().same_as(before)

@@ -144,3 +144,15 @@ def test_the_install_check_facts_name_the_kernel_side_and_the_lab_side():
     lines = widgets.install_check().text().splitlines()
     assert lines[0] == f"ipywidgets {pinned_requirements()['ipywidgets']} in this kernel"
     assert lines[1] == "widget manager for JupyterLab: ok, @jupyter-widgets/jupyterlab-manager installed"
+
+
+def test_the_reviewer_uses_the_cli_rules_and_shows_the_safe_way(make_sandbox):
+    from migration_lab.review import review_path
+
+    sandbox = make_sandbox("generated")
+    reviewer = widgets.migration_reviewer(sandbox.newest_migration(), engine="postgresql")
+    assert plain_text(reviewer) == "MigrationReviewer(upgrade: 1 flagged, downgrade: 4 flagged)"
+    assert "safe way: SET lock_timeout" in reviewer.view.value
+    cli = review_path(sandbox.newest_migration(), "postgresql", ("upgrade", "downgrade"))
+    assert [r.operations for r in cli.reviews] == [reviewer.reviews["upgrade"].operations,
+                                                   reviewer.reviews["downgrade"].operations]

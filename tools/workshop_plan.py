@@ -7,7 +7,7 @@
 A notebook's minutes = its prose at a stated reading speed (markdown words / words per minute)
 + a stated time per code cell (read the code, run it, read the output) + the machine's own run
 time, measured by executing the notebook once + a stated time of hands-on work per exercise
-(headings "## Exercise N" in notebook 13). Notebooks run in a temporary copy of the lab, so this can
+(headings "## Exercise N" in notebook 14). Notebooks run in a temporary copy of the lab, so this can
 run beside `make test` or a learner. Blocks group notebooks in the order the day teaches
 them; breaks are fixed. The figures are the assumptions, printed with the plan: change them, re-run.
 """
@@ -37,10 +37,11 @@ DAY = [
     ("Other commands", ["09"], "current, history, downgrade, stamp, merge"),
     ("Lunch", None, 60),
     ("Production", ["08"], "baseline, backups, offline SQL, PostgreSQL rollback"),
-    ("Troubleshooting", ["10"], "the errors people hit most"),
+    ("Troubleshooting", ["10"], "six common `flask db` errors: symptom, cause, fix"),
     ("Break", None, 15),
-    ("Exercises", ["13", "14"], "five exercises with checkers, then the solutions together"),
-    ("For teams with CI and large tables", ["11", "12"], "flask db check in CI; a migration at a million rows"),
+    ("Exercises", ["14", "15"], "five exercises with checkers, then the solutions together"),
+    ("For teams: CI, large tables, PostgreSQL under load", ["11", "12", "13"],
+     "migration tests in CI; a migration at a million rows; zero-downtime migrations"),
 ]
 
 
