@@ -87,10 +87,10 @@ def check_lab_files():
 
 
 def check_git(which=shutil.which):
-    """Notebooks 03 and 08-10 put a sandbox under git (a real repository, real commits)."""
+    """Notebook 08 puts its sandbox under git (a real repository, real commits)."""
     if which("git"):
-        return Check("git", True, "found (the notebooks commit sandboxes with it)")
-    return Check("git", False, "not found: notebooks 03 and 08-10 commit sandboxes with it",
+        return Check("git", True, "found (notebook 08 commits its sandbox with it)")
+    return Check("git", False, "not found: notebook 08 commits its sandbox with it",
                  "install git (Debian/Ubuntu: `sudo apt-get install git`; macOS: `xcode-select --install`)")
 
 

@@ -228,8 +228,8 @@ class PostgresDatabase(Database):
     def session_url(self, name, log_table_scans=False):
         """The URL with its sessions named ``name`` in pg_stat_activity (``application_name``).
 
-        ``log_table_scans=True`` also makes PostgreSQL log, for those sessions, each statement that
-        reads or rewrites a whole table (``log_min_messages = debug1``; see :meth:`Server.scans_and_rewrites`).
+        ``log_table_scans=True`` also makes PostgreSQL log, for those sessions, each ALTER TABLE that
+        verifies or rewrites the whole table (``log_min_messages = debug1``; see :meth:`Server.scans_and_rewrites`).
         """
         query = {"application_name": name}
         if log_table_scans:

@@ -20,7 +20,7 @@ ENGINES = (ANY, POSTGRESQL)
 
 # Functions PostgreSQL marks VOLATILE (pg_proc.provolatile = 'v'): a default calling one is computed per row.
 VOLATILE = {"random", "gen_random_uuid", "uuid_generate_v1", "uuid_generate_v1mc", "uuid_generate_v4",
-            "clock_timestamp", "timeofday", "nextval", "txid_current", "setseed"}
+            "clock_timestamp", "timeofday", "nextval", "setseed"}
 TEXT_TYPES = {"String", "VARCHAR", "Unicode", "NVARCHAR", "Text", "TEXT", "UnicodeText"}
 UNBOUNDED_TEXT = {"Text", "TEXT", "UnicodeText"}
 

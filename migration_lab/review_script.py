@@ -24,6 +24,7 @@ TABLE_SECOND = {"create_index", "create_check_constraint", "create_foreign_key",
                 "create_primary_key", "drop_constraint"}
 CONSTRAINTS = {"create_check_constraint": "check", "create_foreign_key": "foreign_key",
                "create_unique_constraint": "unique", "create_primary_key": "primary_key"}
+TARGET_KEYWORDS = ("column_name", "index_name", "constraint_name")  # the target, when named by keyword
 
 
 @dataclass
@@ -111,6 +112,8 @@ def _describe(call, name, place):
         target = details.pop(0)
         if table is None and name in TABLE_SECOND and details:
             table = details.pop(0)
+    keyword = next((k for k in TARGET_KEYWORDS if k in settings), None) if target is None else None
+    target = _text(settings.pop(keyword)) if keyword else target
     table = table or _keyword(call, "table_name")
     details += [f"{key}={ast.unparse(value)}" for key, value in settings.items()]
     described = Call(call.lineno, call.end_lineno, name, table, target, ", ".join(details))
@@ -291,8 +294,6 @@ def _sql_text(node):
 
 def _volatile(default):
     """Whether a server_default calls a VOLATILE function: ``sa.text("random()")``, ``sa.func.random()``."""
-    if default is None:
-        return False
     if isinstance(default, ast.Call) and _dotted(default.func).split(".")[-2:-1] == ["func"]:
         return default.func.attr.lower() in VOLATILE
     sql = _sql_text(default) if isinstance(default, ast.Call) else None

@@ -203,6 +203,12 @@ def test_exercise_1_a_quoted_default_gives_new_rows_text(exercise):
     assert "a row inserted by plain SQL (on a copy) gets attempts = '0' (text)" in result.missing
 
 
+def test_exercise_1_a_python_default_that_the_app_uses_instead_is_rejected(exercise):
+    """server_default="0" for plain SQL, default=1 for the app: the database matches, new jobs do not."""
+    result = attempts(exercise("server_default"), 'db.Integer, nullable=False, server_default="0", default=1')
+    assert "a job created through the app (on a copy) starts at attempts = 1, not 0" in result.missing, result.text()
+
+
 def test_exercise_1_a_backfill_that_touches_other_columns_is_rejected(exercise):
     result = attempts(exercise("server_default"), backfill=BACKFILL + "\nop.execute(\"UPDATE conversion_jobs SET "
                       "progress = 100, message = 'migrated'\")")
@@ -310,6 +316,15 @@ def test_exercise_2_a_model_that_disagrees_with_the_renamed_column_is_rejected(e
     result = exercises.check(box)
     assert missing(result, "the model and the database differ",
                    "conversion_jobs.file_size: type INTEGER in the database, BIGINT in the model"), result.text()
+
+
+def test_exercise_2_a_model_that_keeps_the_old_attribute_name_breaks_the_api(exercise):
+    """size_bytes = db.Column("file_size", ...): the database is right, the app's JSON is not."""
+    box = exercise("rename")
+    exercises.solution("rename").solve(box)
+    box.replace_model_line("file_size = db.Column(db.Integer)", 'size_bytes = db.Column("file_size", db.Integer)')
+    result = exercises.check(box)
+    assert missing(result, "the app answers GET /jobs/1 with 500: AttributeError"), result.text()
 
 
 def test_exercise_2_a_rename_that_also_drops_a_column_is_rejected(exercise):
@@ -461,6 +476,14 @@ def test_exercise_4_a_downgrade_that_forgets_the_column_is_rejected(exercise):
 def test_exercise_4_the_wrong_order_in_a_batch_block_is_rejected_for_postgresql(exercise):
     box = with_downgrade(exercise("downgrade"), "with op.batch_alter_table('conversion_jobs', schema=None) as b:\n"
                          "    b.drop_column('worker')\n    b.drop_index(b.f('ix_conversion_jobs_worker'))")
+    result = exercises.check(box)
+    assert missing(result, "drops the column worker (line 26) before ix_conversion_jobs_worker", "PostgreSQL")
+
+
+def test_exercise_4_the_wrong_order_with_keyword_arguments_is_rejected_too(exercise):
+    box = with_downgrade(exercise("downgrade"), "with op.batch_alter_table('conversion_jobs', schema=None) as b:\n"
+                         "    b.drop_column(column_name='worker')\n"
+                         "    b.drop_index(index_name='ix_conversion_jobs_worker')")
     result = exercises.check(box)
     assert missing(result, "drops the column worker (line 26) before ix_conversion_jobs_worker", "PostgreSQL")
 

@@ -4,7 +4,7 @@ The team's files run for real, as a team runs them: copied into a copy of the pr
 ``python -m pytest`` in a subprocess from its root. The five tests of tests/test_migrations.py must
 pass on every healthy history (the recommended one, one with a branch point and a merge, one with a
 dependency, the guide's own history once baselined) and fail on each broken one, in the test meant
-for it, naming the revision at fault.
+for it (the stairway and the empty-database test also name the revision at fault).
 """
 import ast
 import os
@@ -249,7 +249,7 @@ def test_the_old_stairway_blamed_a_correct_revision_on_a_healthy_merge(history):
     assert f"downgrade of {ALICE} does not undo its upgrade" in run.failures["test_old_stairway"], run.output
 
 
-# --- ways to break a history, each caught by the test meant for it, naming the revision at fault ----------
+# --- ways to break a history, each caught by the test meant for it ----------
 def forget_a_column_in_a_downgrade(project):
     edit(script_of(project, TRACKING), "        batch_op.drop_column('message')\n", "")
     return "test_each_downgrade_undoes_its_upgrade", f"downgrade of {TRACKING} does not undo its upgrade"

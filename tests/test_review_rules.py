@@ -226,3 +226,24 @@ def test_a_drop_next_to_an_add_on_the_same_table_says_it_may_be_a_rename():
     assert drops[0].safe_way.startswith("if completed_at replaces finished_at, this is a rename written as drop + add")
     assert "alter_column('finished_at', new_column_name='completed_at')" in drops[0].safe_way
     assert drops[1].safe_way == RULES["drop-column"].safe
+
+
+def test_a_stable_function_as_default_is_not_volatile():
+    """txid_current() and now() are STABLE in PostgreSQL 16 (pg_proc.provolatile = 's'): no rewrite, no finding."""
+    for function in ("now()", "txid_current()", "current_timestamp"):
+        body = f"op.add_column('conversion_jobs', sa.Column('x', sa.BigInteger(), server_default=sa.text('{function}')))"
+        assert "volatile-default" not in broken(body), function
+
+
+def test_a_target_named_by_keyword_is_read_like_a_positional_one():
+    from migration_lab import review_migration
+
+    script = textwrap.dedent("""
+    def upgrade():
+        with op.batch_alter_table('conversion_jobs', schema=None) as batch_op:
+            batch_op.drop_column(column_name='worker')
+            batch_op.drop_index(index_name='ix_conversion_jobs_worker')
+        op.drop_column('conversion_jobs', column_name='message')
+    """)
+    targets = [op.where for op in review_migration(script).operations]
+    assert targets == ["conversion_jobs.worker", "conversion_jobs.ix_conversion_jobs_worker", "conversion_jobs.message"]

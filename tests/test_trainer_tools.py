@@ -37,6 +37,8 @@ def test_the_day_schedules_every_numbered_notebook_with_labelled_breaks():
     assert labels.count("Break") == 2 and labels.count("Lunch") == 1 and labels[-1] == "End"
     assert all(row[3] % 5 == 0 for row in rows)
     assert rows[0][0] == "9:00" and rows[1][0] == "9:05"  # 00 and 01: 2 x (1 + 1) min = 4, rounded up to 5
+    second_day = labels.index("**Day 2 (half a day, for teams)**")
+    assert labels[second_day - 1] == "End of day 1" and rows[second_day + 1][0] == "9:00"
 
 
 def test_the_plan_command_refuses_a_bad_start_time():

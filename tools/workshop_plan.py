@@ -1,4 +1,4 @@
-"""The one-day workshop plan, with each block's minutes derived from the notebooks, not guessed.
+"""The workshop plan (a day, then half a day for teams), each block's minutes derived from the notebooks, not guessed.
 
     python -m tools.workshop_plan                     # runs every notebook once to measure it (2-3 min)
     python -m tools.workshop_plan --no-run            # reading time only (run time counted as 0)
@@ -27,7 +27,8 @@ import nbformat
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 
-# (label, notebook numbers or None for a break, minutes of a break, goal)
+# (label, notebook numbers or None for a break, minutes of a break, goal); NEXT_DAY starts the clock again
+NEXT_DAY = ("Day 2 (half a day, for teams)", None, None)
 DAY = [
     ("Start", ["00", "01"], "every machine ready; the \"before\" database"),
     ("The guide's path", ["02", "03", "04"], "init, edit the model, generate the migration"),
@@ -40,6 +41,7 @@ DAY = [
     ("Troubleshooting", ["10"], "six common `flask db` errors: symptom, cause, fix"),
     ("Break", None, 15),
     ("Exercises", ["14", "15"], "five exercises with checkers, then the solutions together"),
+    NEXT_DAY,
     ("For teams: CI, large tables, PostgreSQL under load", ["11", "12", "13"],
      "migration tests in CI; a migration at a million rows; zero-downtime migrations"),
 ]
@@ -122,6 +124,11 @@ def plan(measures, assumptions, start_minutes=9 * 60):
     """Rows (start, label, notebooks, minutes, goal) of the day, each block rounded up to 5 minutes."""
     rows, clock = [], start_minutes
     for label, numbers, third in DAY:
+        if (label, numbers, third) == NEXT_DAY:
+            rows.append((f"{clock // 60}:{clock % 60:02d}", "End of day 1", "", 0, ""))
+            rows.append(("", f"**{label}**", "", 0, ""))
+            clock = start_minutes
+            continue
         if numbers is None:
             minutes, shown, goal = third, "", ""
         else:

@@ -227,3 +227,14 @@ def round_trip(checks, sandbox, down_to, expected_down, column_order=True):
                             "(schema and values)",
                             "on the same copy, `flask db upgrade` does not rebuild your database: "
                             + "; ".join(lines))
+
+
+def ask_the_app(project, method, url, payload=None):
+    """What the project's own app answers (status, JSON), or (500, the error) when a request crashes it."""
+    with project.flask_app() as app:
+        app.testing = True  # the error reaches us instead of a logged traceback
+        try:
+            response = app.test_client().open(url, method=method, json=payload)
+        except Exception as error:  # the app failing this request is the finding
+            return 500, one_line(getattr(error, "orig", None) or error)
+    return response.status_code, response.get_json()

@@ -1,7 +1,7 @@
 """Exercise 2 · rename size_bytes to file_size without losing a single size."""
 from ..errors import LabError
-from .checks import (Checklist, Exercise, at_checkpoint, at_head, consistent, guide_revision, history_shape,
-                     model_table, round_trip, rows_kept, same_as_solution, table)
+from .checks import (Checklist, Exercise, ask_the_app, at_checkpoint, at_head, consistent, guide_revision,
+                     history_shape, model_table, round_trip, rows_kept, same_as_solution, table)
 
 TITLE = "Exercise 2 · Rename size_bytes to file_size without losing data"
 HINTS = (
@@ -38,6 +38,10 @@ def check(sandbox):
     if not (renamed and in_model):
         return checks.result(EXERCISE)
     history_shape(checks, sandbox)
+    status, job = ask_the_app(sandbox, "GET", "/jobs/1")  # a read: the sandbox itself is not changed
+    checks.check(status == 200 and "file_size" in job and "size_bytes" not in job,
+                 "the app answers GET /jobs/1 with file_size",
+                 f"the app answers GET /jobs/1 with {status}: {job if status != 200 else sorted(job)}")
     same_as_solution(checks, sandbox, EXERCISE, column_order=False)  # a copy-then-drop rename moves the column
     if at_head(checks, sandbox):
         round_trip(checks, sandbox, guide_revision(sandbox), at_checkpoint(EXERCISE.checkpoint), column_order=False)

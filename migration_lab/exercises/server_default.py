@@ -1,8 +1,8 @@
 """Exercise 1 · a new NOT NULL column with a server default, and a backfill in the migration."""
 from ..errors import LabError, one_line
 from ..project import scratch_copy
-from .checks import (Checklist, Exercise, at_checkpoint, at_head, consistent, guide_revision, history_shape,
-                     model_table, round_trip, rows_kept, same_as_solution, table)
+from .checks import (Checklist, Exercise, ask_the_app, at_checkpoint, at_head, consistent, guide_revision,
+                     history_shape, model_table, round_trip, rows_kept, same_as_solution, table)
 from .exact import plain_insert
 
 TITLE = "Exercise 1 · A new column with a server default and a backfill"
@@ -44,8 +44,12 @@ def check(sandbox):
             found = f"gets attempts = {value[0]} ({value[1]})"
         except Exception as error:  # a NOT NULL column without a server default refuses the row
             value, found = None, f"is refused: {one_line(error)}"
+        status, job = ask_the_app(copy, "POST", "/jobs", {"filename": "probe.pdf", "target_format": "docx"})
     checks.check(value == (0, "integer"), "a row inserted by plain SQL (on a copy) gets attempts = 0, an integer",
                  f"a row inserted by plain SQL (on a copy) {found}")
+    by_app = job.get("attempts") if status == 201 and isinstance(job, dict) else f"an answer {status}: {job}"
+    checks.check(by_app == 0, "a job created through the app (on a copy) starts at attempts = 0",
+                 f"a job created through the app (on a copy) starts at attempts = {by_app}, not 0")
     if at_head(checks, sandbox):
         round_trip(checks, sandbox, guide_revision(sandbox), at_checkpoint(EXERCISE.checkpoint))
     return checks.result(EXERCISE)

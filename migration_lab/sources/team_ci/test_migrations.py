@@ -52,7 +52,8 @@ def upgrade_to(revision):
     try:
         upgrade(directory=MIGRATIONS, revision=revision)
     except (Exception, SystemExit) as error:  # Flask-Migrate exits on Alembic's errors, as the CLI does
-        return f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+        cause = error.__context__ if isinstance(error, SystemExit) and error.__context__ else error
+        return f"{type(cause).__name__}: {str(cause).splitlines()[0] if str(cause) else ''}"
 
 
 def schema():
