@@ -31,8 +31,9 @@ total_pages = db.Column(db.Integer)
 message = db.Column(db.Text)
 """
 
-# The team's CI files: tests for any history, this project's data tests, pytest settings.
-TEAM_CI_FILES = {"team_ci/test_migrations.py": "tests/test_migrations.py",
+# The team's CI files: pytest-alembic's fixtures, tests for any history, this project's data tests, pytest settings.
+TEAM_CI_FILES = {"team_ci/conftest.py": "tests/conftest.py",
+                 "team_ci/test_migrations.py": "tests/test_migrations.py",
                  "team_ci/test_migration_data.py": "tests/test_migration_data.py",
                  "team_ci/pytest.ini": "pytest.ini"}
 
@@ -72,8 +73,8 @@ def write_recommended_history(project):
 
 
 def write_ci_tests(project):
-    """Copy the team's CI files into ``project``: tests/test_migrations.py, tests/test_migration_data.py and
-    pytest.ini. Returns their paths."""
+    """Copy the team's CI files into ``project``: tests/conftest.py, tests/test_migrations.py,
+    tests/test_migration_data.py and pytest.ini. Returns their paths."""
     written = []
     for source, target in TEAM_CI_FILES.items():
         path = project.require().root / target

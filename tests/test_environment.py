@@ -9,7 +9,7 @@ from migration_lab.doctor import pinned_requirements
 ROOT = Path(__file__).resolve().parent.parent
 VERIFIED = {"Flask": "3.1.3", "Flask-SQLAlchemy": "3.1.1", "Flask-Migrate": "4.1.0", "alembic": "1.20.1",
             "SQLAlchemy": "2.1.9", "jupyterlab": "4.6.6", "ipywidgets": "8.1.9", "ipykernel": "7.4.0",
-            "nbval": "0.11.0", "pytest": "9.2.0"}
+            "nbval": "0.11.0", "pytest": "9.2.0", "pytest-alembic": "0.13.1"}
 
 
 def requirement_lines():

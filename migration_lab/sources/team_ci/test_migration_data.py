@@ -2,42 +2,32 @@
 
 Unlike tests/test_migrations.py, this file holds for this history only: it names a revision and rows
 of this app. It is the part a team writes for itself, one test per data migration (a backfill, a
-conversion, a column split in two).
+conversion, a column split in two), with pytest-alembic's ``alembic_runner``: migrate to just before the
+revision, insert rows as the table was then, run the revision, read the rows.
 """
-import pytest
-from flask_migrate import upgrade
-from sqlalchemy import text
+from datetime import datetime
 
-from WEB_SERVICE.app import create_app
-from WEB_SERVICE.extensions import db
+from sqlalchemy import select
 
-MIGRATIONS = "WEB_SERVICE/migrations"
-ROWS_WRITTEN_AT = "0001_baseline"  # this history's revision whose table the INSERT below fits
+BACKFILL = "0003_progress_default"  # this history's data migration
 
 
-@pytest.fixture
-def app(tmp_path):
-    """The app on an empty SQLite file of its own: never the real database."""
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'ci.db'}"})
-    with app.app_context():
-        yield app
-        db.engine.dispose()
-
-
-def test_rows_survive_the_upgrade(app):
-    """0003's backfill: jobs written before the tracking columns existed get progress 100 when done,
-    0 otherwise, and every column they had comes out unchanged."""
-    upgrade(directory=MIGRATIONS, revision=ROWS_WRITTEN_AT)
-    db.session.execute(text(
-        "INSERT INTO conversion_jobs (id, filename, source_format, target_format, status, created_at) VALUES "
-        "(7, 'contrat.pdf', 'pdf', 'docx', 'done', '2025-01-06 08:00:00'), "
-        "(8, 'devis.odt', 'odt', 'pdf', 'pending', '2025-01-06 08:05:00')"))
-    db.session.commit()
-    upgrade(directory=MIGRATIONS, revision="heads")
-    rows = db.session.execute(text(
-        "SELECT id, filename, source_format, target_format, status, created_at, progress "
-        "FROM conversion_jobs ORDER BY id")).all()
-    assert [tuple(row) for row in rows] == [
-        (7, "contrat.pdf", "pdf", "docx", "done", "2025-01-06 08:00:00", 100),
-        (8, "devis.odt", "odt", "pdf", "pending", "2025-01-06 08:05:00", 0),
-    ]
+def test_rows_survive_the_upgrade(alembic_runner, alembic_engine):
+    """0003's backfill: jobs written before it (progress NULL) get progress 100 when done, 0 otherwise,
+    and every column they had comes out unchanged."""
+    alembic_runner.migrate_up_before(BACKFILL)
+    alembic_runner.insert_into("conversion_jobs", [
+        {"id": 7, "filename": "contrat.pdf", "source_format": "pdf", "target_format": "docx", "status": "done",
+         "created_at": datetime(2025, 1, 6, 8, 0)},
+        {"id": 8, "filename": "devis.odt", "source_format": "odt", "target_format": "pdf", "status": "pending",
+         "created_at": datetime(2025, 1, 6, 8, 5)},
+    ])
+    alembic_runner.migrate_up_one()
+    jobs = alembic_runner.table_at_revision("conversion_jobs")
+    with alembic_engine.connect() as connection:
+        rows = connection.execute(select(jobs.c.id, jobs.c.filename, jobs.c.source_format, jobs.c.target_format,
+                                         jobs.c.status, jobs.c.created_at, jobs.c.progress).order_by(jobs.c.id))
+        assert [tuple(row) for row in rows] == [
+            (7, "contrat.pdf", "pdf", "docx", "done", datetime(2025, 1, 6, 8, 0), 100),
+            (8, "devis.odt", "odt", "pdf", "pending", datetime(2025, 1, 6, 8, 5), 0),
+        ]
