@@ -44,6 +44,7 @@ DAY = [
     NEXT_DAY,
     ("For teams: CI, large tables, PostgreSQL under load", ["11", "12", "13"],
      "migration tests in CI; a migration at a million rows; zero-downtime migrations"),
+    ("Troubleshooting on PostgreSQL", ["14"], "enum types; replicas racing on `flask db upgrade`"),
 ]
 
 
