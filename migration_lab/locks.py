@@ -21,6 +21,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
+from .barrier import Barrier
 from .errors import LabError
 from .render import text_table
 
@@ -109,13 +110,17 @@ class Transaction:
 
     __str__ = __repr__ = text
 
-    def finish(self):
-        """COMMIT: the transaction ends and its locks go (safe to call twice)."""
+    def finish(self, rollback=False):
+        """COMMIT (ROLLBACK with ``rollback=True``): the transaction ends and its locks go (safe to call twice)."""
         if self.open:
             self.open = False
-            self._connection.commit()
+            (self._connection.rollback if rollback else self._connection.commit)()
             self._connection.close()
             self._engine.dispose()
+
+    def rollback_when_waiting(self, name, count, timeout=120):
+        """A barrier: ROLLBACK once ``count`` sessions named ``name`` wait for a lock (see :mod:`.barrier`)."""
+        return Barrier(self, name, count, timeout)
 
 
 def open_transaction(database, sql, name="report"):

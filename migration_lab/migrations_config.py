@@ -113,3 +113,51 @@ def use_transaction_per_migration(root):
         return text.replace(INIT_MIGRATE, PER_MIGRATION, 1)
 
     return edit_file(Path(root) / APP_PY, change, APP_PY)
+
+
+LOCK_KEY = 7291002  # any number the app uses for no other advisory lock
+ADVISORY_LOCK = f"""\
+        if connection.dialect.name == "postgresql":
+            # One `flask db upgrade` at a time on this database: a replica that starts while another one
+            # migrates waits here, then finds alembic_version at head and has nothing to do. A session lock:
+            # it outlives the commit, which ends the transaction this SELECT began (Alembic opens its own
+            # only when none is open; in one left open, nothing it runs is ever committed).
+            connection.exec_driver_sql("SELECT pg_advisory_lock({LOCK_KEY})")
+            connection.commit()
+"""
+STOCK_RUN = """\
+        context.configure(
+            connection=connection,
+            target_metadata=get_metadata(),
+            **conf_args
+        )
+
+        with context.begin_transaction():
+            context.run_migrations()
+"""
+LOCKED_RUN = "        try:\n" + "".join(f"    {line}" if line.strip() else line for line in STOCK_RUN.splitlines(True)) + f"""\
+        finally:
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql("SELECT pg_advisory_unlock({LOCK_KEY})")
+"""
+FORGOTTEN_COMMIT = "            connection.commit()\n"
+
+
+def use_advisory_lock(root, commit=True):
+    """Make concurrent ``flask db upgrade`` runs on PostgreSQL wait for each other: a change to env.py.
+
+    ``commit=False`` writes the near miss, the same lines without ``connection.commit()``; returns the diff.
+    """
+    wanted = ADVISORY_LOCK if commit else ADVISORY_LOCK.replace(FORGOTTEN_COMMIT, "")
+
+    def change(text):
+        for present in (ADVISORY_LOCK, ADVISORY_LOCK.replace(FORGOTTEN_COMMIT, "")):
+            if present in text and LOCKED_RUN in text:
+                return text.replace(present, wanted, 1)
+        if CONNECT_ANCHOR not in text or STOCK_RUN not in text:
+            raise LabError(f"{ENV_PY} is not the file `flask db init` wrote (no {CONNECT_ANCHOR.strip()!r} "
+                           "followed by context.configure): re-run the notebook's first code cell")
+        text = text.replace(STOCK_RUN, LOCKED_RUN, 1)
+        return text.replace(CONNECT_ANCHOR, CONNECT_ANCHOR + wanted, 1)
+
+    return edit_file(Path(root) / ENV_PY, change, ENV_PY)

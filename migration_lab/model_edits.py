@@ -58,6 +58,33 @@ def replace_line(root, old, new):
     return edit_file(Path(root) / MODEL_FILE, change, MODEL_FILE)
 
 
+MODEL_CLASS = "class ConversionJobModel(db.Model):\n"
+ENUM_IMPORT, IMPORT_ANCHOR = "import enum\n", "from datetime import datetime, timezone\n"
+
+
+def set_enum(root, name, values):
+    """Define ``class <name>(enum.Enum)`` above the model, or redefine it with these values; returns the FileChange.
+
+    Each member's value is its name: ``db.Enum(<name>)`` stores member names, so the database holds the
+    words the code reads.
+    """
+    if not name.isidentifier() or not values or not all(str(value).isidentifier() for value in values):
+        raise LabError(f"an enum needs a class name and member names that are Python identifiers: {name!r}, {values!r}")
+    block = f"class {name}(enum.Enum):\n" + "".join(f'    {value} = "{value}"\n' for value in values) + "\n\n"
+
+    def change(text):
+        existing = re.search(rf"^class {name}\(enum\.Enum\):\n(?:    .*\n)*\n\n", text, flags=re.MULTILINE)
+        if existing:
+            return text[:existing.start()] + block + text[existing.end():]
+        if MODEL_CLASS not in text or (ENUM_IMPORT not in text and IMPORT_ANCHOR not in text):
+            raise _restart_hint(f"no longer has the line {MODEL_CLASS.strip()!r} or {IMPORT_ANCHOR.strip()!r}")
+        if ENUM_IMPORT not in text:
+            text = text.replace(IMPORT_ANCHOR, ENUM_IMPORT + IMPORT_ANCHOR, 1)
+        return text.replace(MODEL_CLASS, block + MODEL_CLASS, 1)
+
+    return edit_file(Path(root) / MODEL_FILE, change, MODEL_FILE)
+
+
 def _import_line(module):
     source = lab_file(f"models/{module}.py").read_text(encoding="utf-8")
     classes = re.findall(r"^class (\w+)\(", source, flags=re.MULTILINE)

@@ -125,6 +125,10 @@ class Project(SQLiteFile):
         """Make each migration on PostgreSQL give up after waiting ``value`` for a lock (env.py); returns the diff."""
         return migrations_config.set_lock_timeout(self.require().root, value)
 
+    def use_advisory_lock(self, commit=True):
+        """Make concurrent upgrades on PostgreSQL wait for each other (env.py); ``commit=False``: the near miss."""
+        return migrations_config.use_advisory_lock(self.require().root, commit)
+
     def use_transaction_per_migration(self):
         """Commit after each revision instead of once per `flask db upgrade` (app.py); returns the diff."""
         return migrations_config.use_transaction_per_migration(self.require().root)
@@ -142,6 +146,10 @@ class Project(SQLiteFile):
     def replace_model_line(self, old, new):
         """Replace one line of the model file (``new=""`` deletes it); returns the diff."""
         return model_edits.replace_line(self.require().root, old, new)
+
+    def set_model_enum(self, name, values):
+        """Define a Python enum ``name`` with these members above the model (or redefine it); returns the diff."""
+        return model_edits.set_enum(self.require().root, name, values)
 
     def add_model_module(self, module, imported=True):
         """Add the lab's model module ``module`` (``"audit_entry"``) and import it; returns the diffs."""

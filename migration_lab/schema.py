@@ -111,6 +111,13 @@ def _fk_text(fk):
             f"{fk['referred_table']}({', '.join(fk['referred_columns'])})")
 
 
+def _type_text(type_):
+    """A reflected column type as text; a PostgreSQL enum with its name and values (not the VARCHAR it compiles to)."""
+    if getattr(type_, "enums", None) and getattr(type_, "name", None):
+        return f"ENUM {type_.name} ({', '.join(type_.enums)})"
+    return str(type_)
+
+
 def read_schema(connection):
     """Every table of the database behind ``connection``, as the database itself reports it."""
     inspector = inspect(connection)
@@ -118,7 +125,7 @@ def read_schema(connection):
     for name in sorted(inspector.get_table_names()):
         primary = set(inspector.get_pk_constraint(name).get("constrained_columns") or ())
         columns = tuple(
-            Column(c["name"], str(c["type"]), bool(c["nullable"]),
+            Column(c["name"], _type_text(c["type"]), bool(c["nullable"]),
                    None if c.get("default") is None else str(c["default"]), c["name"] in primary)
             for c in inspector.get_columns(name)
         )

@@ -1,6 +1,6 @@
-"""The exercise checkers of notebook 14, on real sandboxes: not done, solved, near misses, and correct variants.
+"""The exercise checkers of notebook 15, on real sandboxes: not done, solved, near misses, and correct variants.
 
-Every solution is the one notebook 15 shows (``exercises.solution(slug)``); a near miss is that solution's
+Every solution is the one notebook 16 shows (``exercises.solution(slug)``); a near miss is that solution's
 own steps with one deliberate change, never a solution typed again here. A checker must reject every near
 miss and accept every correct variant: it compares exactly, against the database the solution gives.
 """
@@ -117,7 +117,7 @@ def test_hints_come_one_at_a_time_and_the_level_survives_a_restart(exercise, cap
         exercises.hint(box)
         said = capsys.readouterr().out
         assert " ".join(said.split()).startswith(f"Hint {level} of 3: {hints[level - 1]} (")
-    assert said.endswith("(that was the last one; notebook 15 has the solution, step by step)\n")
+    assert said.endswith("(that was the last one; notebook 16 has the solution, step by step)\n")
     marker = json.loads((box.root / ".lab-sandbox.json").read_text())
     assert marker == {"checkpoint": "upgraded", "hints_shown": 3}
 

@@ -7,7 +7,7 @@ Playwright's own browser download is not used: install chromium with the system'
     sudo apt-get install -y chromium        (Debian, Ubuntu: /usr/bin/chromium)
 
 Outside CI a missing chromium skips this test with a loud warning; in CI (CI=true) it fails.
-Notebook 14 is opened as a copy whose sandboxes are named test_browser_*, so this test never
+Notebook 15 is opened as a copy whose sandboxes are named test_browser_*, so this test never
 collides with nbval running the same notebook on another worker. Screenshots go to test-artifacts/.
 """
 import json
@@ -214,12 +214,12 @@ def page(browser):
 
 # --- the tests ---------------------------------------------------------------------------------------
 def test_the_exercise_notebook_runs_and_its_widgets_render_and_answer(jupyterlab, page):
-    path = notebook_copy(PROJECT_ROOT / "notebooks" / "14_exercises.ipynb", "browser_14_exercises.ipynb",
-                         replace=[('"14_exercises"', f'"{SANDBOX_PREFIX}"')])
+    path = notebook_copy(PROJECT_ROOT / "notebooks" / "15_exercises.ipynb", "browser_15_exercises.ipynb",
+                         replace=[('"15_exercises"', f'"{SANDBOX_PREFIX}"')])
     try:
         open_and_run_all(page, jupyterlab, path)
         failed = sorted({int(problem.split(":")[0].removeprefix("cell ")) for problem in page.evaluate(ERRORS)})
-        assert failed == cells_whose_saved_output_fails(PROJECT_ROOT / "notebooks" / "14_exercises.ipynb")
+        assert failed == cells_whose_saved_output_fails(PROJECT_ROOT / "notebooks" / "15_exercises.ipynb")
         assert_every_widget_rendered(page, expected=7)  # explorer, reviewer, five checkers
 
         explorer = page.locator(".lab-explorer-view").first
@@ -230,7 +230,7 @@ def test_the_exercise_notebook_runs_and_its_widgets_render_and_answer(jupyterlab
         page.wait_for_function("() => document.querySelector('.lab-explorer-view').innerText.includes('[0] base')")
         at_base = explorer.inner_text()
         assert at_base != at_head and "progress" not in at_base and "8 columns" in at_base
-        page.screenshot(path=str(ARTIFACTS / "jupyterlab_14_exercises.png"))
+        page.screenshot(path=str(ARTIFACTS / "jupyterlab_15_exercises.png"))
 
         checker = page.locator(".lab-checker-view").first
         assert "Not checked yet" in checker.inner_text()

@@ -124,3 +124,44 @@ def test_transaction_per_migration_keeps_the_revisions_that_succeeded(production
         project.flask_db("upgrade", database=database)
     assert database.current_revision() == revision_after_failure
     assert ("worker" in database.schema()["conversion_jobs"].column_names) is per_migration
+
+
+# --- an advisory lock in env.py (notebook 14): the edit; tests/test_replicas.py runs it with real processes ------
+def test_the_advisory_lock_is_taken_committed_and_released_around_the_migrations(initialized):
+    change = initialized.use_advisory_lock()
+    env = (initialized.migrations / "env.py").read_text()
+    lock, commit, configure = (env.index('exec_driver_sql("SELECT pg_advisory_lock('),
+                               env.index("            connection.commit()"), env.index("            context.configure("))
+    run, unlock = env.index("                context.run_migrations()"), env.index("SELECT pg_advisory_unlock(")
+    assert lock < commit < configure < run < env.index("        finally:") < unlock
+    assert "+            connection.commit()" in change.text()
+    compile(env, "env.py", "exec")
+    assert not initialized.use_advisory_lock().changed
+
+
+def test_the_near_miss_drops_only_the_commit_and_the_fix_puts_it_back(initialized):
+    initialized.use_advisory_lock()
+    locked = (initialized.migrations / "env.py").read_text()
+    near_miss = initialized.use_advisory_lock(commit=False)
+    assert [line for line in near_miss.text().splitlines() if line.startswith(("+ ", "- "))] == \
+        ["-            connection.commit()"]
+    assert [line for line in initialized.use_advisory_lock().text().splitlines() if line.startswith(("+ ", "- "))] == \
+        ["+            connection.commit()"]
+    assert (initialized.migrations / "env.py").read_text() == locked
+
+
+@pytest.mark.parametrize("lock_first", [True, False])
+def test_the_lock_and_a_lock_timeout_live_together_in_either_order(initialized, lock_first):
+    edits = [initialized.use_advisory_lock, lambda: initialized.set_lock_timeout("5s")]
+    for edit in edits if lock_first else reversed(edits):
+        assert edit().changed
+    env = (initialized.migrations / "env.py").read_text()
+    assert "SET lock_timeout = '5s'" in env and "pg_advisory_lock(" in env
+    compile(env, "env.py", "exec")
+
+
+def test_an_env_py_that_flask_db_init_did_not_write_is_refused_for_the_lock(initialized):
+    env = initialized.migrations / "env.py"
+    env.write_text(env.read_text().replace("        with context.begin_transaction():", "        if True:"))
+    with pytest.raises(LabError, match="not the file `flask db init` wrote"):
+        initialized.use_advisory_lock()

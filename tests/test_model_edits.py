@@ -3,7 +3,7 @@ import pytest
 
 from migration_lab import LabError, lab_file
 from migration_lab.model_edits import (GUIDE_COLUMNS, MODEL_FILE, MODELS_INIT, add_columns, add_model_module,
-                                       remove_model_import, replace_line)
+                                       remove_model_import, replace_line, set_enum)
 
 GUIDE_NAMES = [line.split(" = ")[0] for line in GUIDE_COLUMNS.splitlines()]
 SIZE = "size_bytes = db.Column(db.Integer)"
@@ -78,3 +78,50 @@ def test_removing_the_import_hides_the_model_and_keeps_its_file(project):
 def test_a_module_the_lab_does_not_have_is_an_error(project):
     with pytest.raises(LabError, match="the lab has no file sources/models/nothing.py"):
         add_model_module(project.root, "nothing")
+
+
+# --- a Python enum in the model file (notebook 14) ---------------------------------------------------------
+def priority_values(project):
+    """The values SQLAlchemy reads for the model's ``priority`` column: the enum as the app imports it."""
+    with project.flask_app() as app:
+        return list(app.extensions["migrate"].db.metadata.tables["conversion_jobs"].c.priority.type.enums)
+
+
+def test_an_enum_is_defined_above_the_model_and_a_column_can_use_it(project):
+    change = set_enum(project.root, "Priority", ["low", "high"])
+    add_columns(project.root, "priority = db.Column(db.Enum(Priority))")
+    assert priority_values(project) == ["low", "high"]
+    added = [line[1:] for line in change.text().splitlines() if line.startswith("+") and not line.startswith("+++")]
+    assert added == ["import enum", "", "", "class Priority(enum.Enum):", '    low = "low"', '    high = "high"']
+
+
+def test_redefining_an_enum_replaces_its_members_and_twice_changes_nothing(project):
+    set_enum(project.root, "Priority", ["low", "high"])
+    add_columns(project.root, "priority = db.Column(db.Enum(Priority))")
+    change = set_enum(project.root, "Priority", ["low", "high", "urgent"])
+    assert [line for line in change.text().splitlines() if line.startswith(("+ ", "- "))] == ['+    urgent = "urgent"']
+    assert not set_enum(project.root, "Priority", ["low", "high", "urgent"]).changed
+    assert priority_values(project) == ["low", "high", "urgent"]
+    assert project.model_file.read_text().count("import enum") == 1
+    assert project.model_file.read_text().count("class Priority(") == 1
+
+
+def test_a_second_enum_leaves_the_first_alone(project):
+    set_enum(project.root, "Priority", ["low", "high"])
+    set_enum(project.root, "Kind", ["pdf"])
+    text = project.model_file.read_text()
+    assert 'class Priority(enum.Enum):\n    low = "low"\n    high = "high"\n' in text and "class Kind(enum.Enum):" in text
+
+
+@pytest.mark.parametrize("name, values", [("Priority", []), ("Priority", ["low", "not a name"]), ("2x", ["a"])])
+def test_an_enum_whose_names_are_not_identifiers_is_refused(project, name, values):
+    before = project.model_file.read_text()
+    with pytest.raises(LabError, match="Python identifiers"):
+        set_enum(project.root, name, values)
+    assert project.model_file.read_text() == before
+
+
+def test_a_model_file_without_the_model_class_says_to_start_again(project):
+    project.model_file.write_text(project.model_file.read_text().replace("class ConversionJobModel", "class Job"))
+    with pytest.raises(LabError, match="no longer has the line 'class ConversionJobModel.*first code cell"):
+        set_enum(project.root, "Priority", ["low"])

@@ -7,7 +7,7 @@
 A notebook's minutes = its prose at a stated reading speed (markdown words / words per minute)
 + a stated time per code cell (read the code, run it, read the output) + the machine's own run
 time, measured by executing the notebook once + a stated time of hands-on work per exercise
-(headings "## Exercise N" in notebook 14). Notebooks run in a temporary copy of the lab, so this can
+(headings "## Exercise N" in notebook 15). Notebooks run in a temporary copy of the lab, so this can
 run beside `make test` or a learner. Blocks group notebooks in the order the day teaches
 them; breaks are fixed. The figures are the assumptions, printed with the plan: change them, re-run.
 """
@@ -40,10 +40,11 @@ DAY = [
     ("Production", ["08"], "baseline, backups, offline SQL, PostgreSQL rollback"),
     ("Troubleshooting", ["10"], "six common `flask db` errors: symptom, cause, fix"),
     ("Break", None, 15),
-    ("Exercises", ["14", "15"], "five exercises with checkers, then the solutions together"),
+    ("Exercises", ["15", "16"], "five exercises with checkers, then the solutions together"),
     NEXT_DAY,
     ("For teams: CI, large tables, PostgreSQL under load", ["11", "12", "13"],
      "migration tests in CI; a migration at a million rows; zero-downtime migrations"),
+    ("Troubleshooting on PostgreSQL", ["14"], "enum types; replicas racing on `flask db upgrade`"),
 ]
 
 

@@ -1,13 +1,13 @@
-"""The exercises of notebook 14: each starts a sandbox of its own, and a checker inspects it for real.
+"""The exercises of notebook 15: each starts a sandbox of its own, and a checker inspects it for real.
 
-    ex2 = exercises.start("rename", "14_exercises")   # a fresh sandbox workspace/14_exercises-rename/
+    ex2 = exercises.start("rename", "15_exercises")   # a fresh sandbox workspace/15_exercises-rename/
     print(exercises.check(ex2))                        # what holds, what is missing
     exercises.hint(ex2)                                # one hint, the next one at the next call
-    ex2 = exercises.resume("rename", "14_exercises")  # back to it later, as you left it
+    ex2 = exercises.resume("rename", "15_exercises")  # back to it later, as you left it
     exercises.reset_database(ex2)                      # the start database back, your files kept
 
 Each exercise is a module of this package (its set-up, its checker); their solutions live once,
-in ``solutions/``, used by notebook 15, by the tests that prove each checker, and by the checkers
+in ``solutions/``, used by notebook 16, by the tests that prove each checker, and by the checkers
 themselves: "right" is the database a solution gives on a fresh copy, compared exactly.
 """
 import importlib
@@ -73,7 +73,7 @@ def resume(slug, notebook):
 
 
 def slug_of(sandbox):
-    """The exercise a sandbox was started for, read from its name (``14_exercises-rename``)."""
+    """The exercise a sandbox was started for, read from its name (``15_exercises-rename``)."""
     slug = sandbox.name.rsplit("-", 1)[-1]
     if "-" not in sandbox.name or slug not in EXERCISES:
         raise LabError(f"{sandbox.name} is not an exercise's sandbox: start it with exercises.start(...)")
@@ -113,7 +113,7 @@ def hint(sandbox):
     """Print the next hint for the exercise of ``sandbox``: the idea first, then where, then the code."""
     level, total, text = next_hint(sandbox)
     then = ("run it again for the next one" if level < total
-            else "that was the last one; notebook 15 has the solution, step by step")
+            else "that was the last one; notebook 16 has the solution, step by step")
     print(textwrap.fill(f"Hint {level} of {total}: {text}", width=110, subsequent_indent="  ") + f"\n({then})")
 
 
