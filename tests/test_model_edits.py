@@ -78,3 +78,20 @@ def test_removing_the_import_hides_the_model_and_keeps_its_file(project):
 def test_a_module_the_lab_does_not_have_is_an_error(project):
     with pytest.raises(LabError, match="the lab has no file sources/models/nothing.py"):
         add_model_module(project.root, "nothing")
+
+
+def test_an_import_goes_after_the_model_file_s_last_import_once(project):
+    from migration_lab.model_edits import add_import
+
+    change = add_import(project.root, "from ..types import UTCDateTime")
+    lines = project.model_file.read_text().splitlines()
+    assert lines[lines.index("from ..extensions import db") + 1] == "from ..types import UTCDateTime"
+    assert change.changed and not add_import(project.root, "from ..types import UTCDateTime").changed
+
+
+@pytest.mark.parametrize("line", ["UTCDateTime", "from ..types import UTCDateTime; import os", "x = 1"])
+def test_only_an_import_line_is_added(project, line):
+    from migration_lab.model_edits import add_import
+
+    with pytest.raises(LabError, match="is not one import line"):
+        add_import(project.root, line)
