@@ -38,7 +38,7 @@ DAY = [
     ("Other commands", ["09"], "current, history, downgrade, stamp, merge"),
     ("Lunch", None, 60),
     ("Production", ["08"], "baseline, backups, offline SQL, PostgreSQL rollback"),
-    ("Troubleshooting", ["10"], "six common `flask db` errors: symptom, cause, fix"),
+    ("Troubleshooting", ["10"], "the `flask db` errors users report most: symptom, cause, fix, check"),
     ("Break", None, 15),
     ("Exercises", ["14", "15"], "five exercises with checkers, then the solutions together"),
     NEXT_DAY,
