@@ -161,3 +161,88 @@ def use_advisory_lock(root, commit=True):
         return text.replace(CONNECT_ANCHOR, CONNECT_ANCHOR + wanted, 1)
 
     return edit_file(Path(root) / ENV_PY, change, ENV_PY)
+
+
+ONLINE_ANCHOR = "def run_migrations_online():\n"
+MIGRATIONS_ANCHOR = "        with context.begin_transaction():\n            context.run_migrations()\n"
+FOREIGN_KEYS_FUNCTIONS = '''\
+def sqlite_foreign_keys_off(connection):
+    """On SQLite, turn foreign keys off for this run; returns the setting to put back (None elsewhere).
+
+    Batch mode rebuilds a table by copying it and dropping the old one; with foreign keys on, SQLite
+    deletes the old table's rows first, and ON DELETE CASCADE empties every table that points at it
+    (https://www.sqlite.org/lang_droptable.html). SQLite ignores this PRAGMA inside a transaction
+    (https://www.sqlite.org/pragma.html#pragma_foreign_keys), and SQLAlchemy 2 begins one with the first
+    statement a Connection runs: so the PRAGMA goes through the driver's connection, before any of those.
+    """
+    if connection.dialect.name != "sqlite":
+        return None
+    cursor = connection.connection.cursor()
+    try:
+        was_on = cursor.execute("PRAGMA foreign_keys").fetchone()[0]
+        cursor.execute("PRAGMA foreign_keys=OFF")
+        if cursor.execute("PRAGMA foreign_keys").fetchone()[0]:
+            raise RuntimeError("PRAGMA foreign_keys=OFF had no effect: a transaction was already open")
+    finally:
+        cursor.close()
+    return was_on
+
+
+def sqlite_foreign_keys_back(connection, was_on):
+    """Put the setting back; fail the command if the migrations left a row pointing nowhere."""
+    if was_on is None:
+        return
+    cursor = connection.connection.cursor()
+    try:
+        broken = cursor.execute("PRAGMA foreign_key_check").fetchall()
+        cursor.execute("PRAGMA foreign_keys=ON" if was_on else "PRAGMA foreign_keys=OFF")
+    finally:
+        cursor.close()
+    if broken:
+        raise RuntimeError(f"PRAGMA foreign_key_check: the migrations left {len(broken)} row(s) whose foreign "
+                           "key points nowhere; they are committed: restore your backup, fix the migration")
+
+
+'''
+FOREIGN_KEYS_OFF = "        foreign_keys = sqlite_foreign_keys_off(connection)  # before anything else runs\n"
+FOREIGN_KEYS_BACK = "        sqlite_foreign_keys_back(connection, foreign_keys)\n"
+
+
+def turn_off_sqlite_foreign_keys(root):
+    """Run every migration on SQLite with foreign keys off, then check them and put them back: env.py; the diff."""
+    def change(text):
+        if "def sqlite_foreign_keys_off(" in text:
+            return text
+        if not all(anchor in text for anchor in (ONLINE_ANCHOR, CONNECT_ANCHOR, MIGRATIONS_ANCHOR)):
+            raise LabError(f"{ENV_PY} is not the file `flask db init` wrote (no {CONNECT_ANCHOR.strip()!r}): "
+                           "re-run the notebook's first code cell")
+        text = text.replace(ONLINE_ANCHOR, FOREIGN_KEYS_FUNCTIONS + ONLINE_ANCHOR, 1)
+        text = text.replace(CONNECT_ANCHOR, CONNECT_ANCHOR + FOREIGN_KEYS_OFF, 1)
+        return text.replace(MIGRATIONS_ANCHOR, MIGRATIONS_ANCHOR + FOREIGN_KEYS_BACK, 1)
+
+    return edit_file(Path(root) / ENV_PY, change, ENV_PY)
+
+
+SCRIPT_MAKO = "WEB_SERVICE/migrations/script.py.mako"
+MAKO_ANCHOR = "import sqlalchemy as sa\n"
+
+
+def import_in_new_scripts(root, line):
+    """Add the import ``line`` to script.py.mako, the template of every script `flask db migrate` writes; the diff.
+
+    Autogenerate writes the app's own column types by module path (``WEB_SERVICE.types.UTCDateTime()``)
+    and imports only SQLAlchemy's (``_repr_type`` in ``alembic/autogenerate/render.py``).
+    """
+    line = line.strip()
+    if not line.startswith(("import ", "from ")) or "\n" in line:
+        raise LabError(f"{line!r} is not one import line, such as 'import WEB_SERVICE.types'")
+
+    def change(text):
+        if f"\n{line}\n" in text:
+            return text
+        if MAKO_ANCHOR not in text:
+            raise LabError(f"{SCRIPT_MAKO} is not the file `flask db init` wrote (no {MAKO_ANCHOR.strip()!r}): "
+                           "re-run the notebook's first code cell")
+        return text.replace(MAKO_ANCHOR, MAKO_ANCHOR + line + "\n", 1)
+
+    return edit_file(Path(root) / SCRIPT_MAKO, change, SCRIPT_MAKO)

@@ -85,6 +85,23 @@ def set_enum(root, name, values):
     return edit_file(Path(root) / MODEL_FILE, change, MODEL_FILE)
 
 
+def add_import(root, line):
+    """Add the top-level import ``line`` to the model file, after its last import; returns the FileChange."""
+    line = line.strip()
+    if not re.fullmatch(r"(from [\w.]+ )?import [\w., ]+", line):
+        raise LabError(f"{line!r} is not one import line, such as 'from ..types import UTCDateTime'")
+
+    def change(text):
+        if re.search(rf"^{re.escape(line)}$", text, flags=re.MULTILINE):
+            return text
+        imports = [m.end() for m in re.finditer(r"^(?:from \S+ )?import .*\n", text, flags=re.MULTILINE)]
+        if not imports:
+            raise _restart_hint("has no import line")
+        return text[:imports[-1]] + line + "\n" + text[imports[-1]:]
+
+    return edit_file(Path(root) / MODEL_FILE, change, MODEL_FILE)
+
+
 def _import_line(module):
     source = lab_file(f"models/{module}.py").read_text(encoding="utf-8")
     classes = re.findall(r"^class (\w+)\(", source, flags=re.MULTILINE)

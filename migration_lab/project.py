@@ -9,7 +9,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from . import data, migrations_config, model_edits, revisions
+from . import app_edits, data, migrations_config, model_edits, revisions
 from .database import SQLiteFile, sqlite_url
 from .errors import LabError
 from .inprocess import PACKAGE, flask_db, load_app, model_metadata
@@ -133,6 +133,27 @@ class Project(SQLiteFile):
         """Commit after each revision instead of once per `flask db upgrade` (app.py); returns the diff."""
         return migrations_config.use_transaction_per_migration(self.require().root)
 
+    def turn_off_sqlite_foreign_keys(self):
+        """Run migrations on SQLite with foreign keys off, checked and put back after (env.py); returns the diff."""
+        return migrations_config.turn_off_sqlite_foreign_keys(self.require().root)
+
+    def import_in_new_scripts(self, line):
+        """Add an import to script.py.mako, so every script `flask db migrate` writes has it; returns the diff."""
+        return migrations_config.import_in_new_scripts(self.require().root, line)
+
+    # --- the app's set-up (app.py) -------------------------------------------------------------------
+    def enforce_sqlite_foreign_keys(self):
+        """Make the app turn SQLite's foreign keys on for each connection (app.py); returns the diff."""
+        return app_edits.enforce_sqlite_foreign_keys(self.require().root)
+
+    def add_database_bind(self, key, url):
+        """Give the app a second database, ``SQLALCHEMY_BINDS = {key: url}`` (app.py); returns the diff."""
+        return app_edits.add_database_bind(self.require().root, key, url)
+
+    def configure_alembic(self, **options):
+        """Hand options to Alembic's context.configure() through migrate.init_app (app.py); returns the diff."""
+        return app_edits.configure_alembic(self.require().root, **options)
+
     def new_revision(self, rev_id, message, upgrade, downgrade="pass"):
         """``flask db revision --rev-id <rev_id> -m <message>`` in process, its two bodies filled; returns the diff."""
         self.flask_db("revision", message=message, rev_id=rev_id)
@@ -150,6 +171,10 @@ class Project(SQLiteFile):
     def set_model_enum(self, name, values):
         """Define a Python enum ``name`` with these members above the model (or redefine it); returns the diff."""
         return model_edits.set_enum(self.require().root, name, values)
+
+    def add_model_import(self, line):
+        """Add a top-level import to the model file (``"from ..types import UTCDateTime"``); returns the diff."""
+        return model_edits.add_import(self.require().root, line)
 
     def add_model_module(self, module, imported=True):
         """Add the lab's model module ``module`` (``"audit_entry"``) and import it; returns the diffs."""

@@ -4,6 +4,8 @@ Everything is read through Alembic's own ``ScriptDirectory`` (never by parsing f
 script's parents through ``alembic.util.to_tuple`` (``down_revision`` is None, one id, or a tuple
 of ids for a merge). Revision ids are random, so what a notebook prints names revisions by message.
 """
+import contextlib
+import sys
 from pathlib import Path
 
 from alembic.script import ScriptDirectory
@@ -20,14 +22,36 @@ def script_directory(migrations):
     return ScriptDirectory(str(migrations))
 
 
+@contextlib.contextmanager
+def _importable_project(migrations):
+    """Let scripts import the app while Alembic loads them, as they can under ``python -m flask``.
+
+    A script may import the app at its top (``import WEB_SERVICE.types``, for a column type of the
+    app's own); the CLI runs from the project root, which Python puts on ``sys.path``. The modules
+    imported from the project are forgotten after, so the next import of the app is a fresh one.
+    """
+    root = Path(migrations).resolve().parent.parent
+    before = set(sys.modules)
+    sys.path.insert(0, str(root))
+    try:
+        yield
+    finally:
+        sys.path.remove(str(root))
+        for name in set(sys.modules) - before:
+            if str(getattr(sys.modules[name], "__file__", None) or "").startswith(str(root)):
+                del sys.modules[name]
+
+
 def migration_scripts(migrations):
     """Every revision script, base first and heads last (Alembic's Script objects)."""
-    return list(reversed(list(script_directory(migrations).walk_revisions())))
+    with _importable_project(migrations):
+        return list(reversed(list(script_directory(migrations).walk_revisions())))
 
 
 def heads(migrations):
     """The head revision ids, sorted: one for a straight history, several before a merge."""
-    return tuple(sorted(script_directory(migrations).get_heads()))
+    with _importable_project(migrations):
+        return tuple(sorted(script_directory(migrations).get_heads()))
 
 
 def parents(script):

@@ -6,7 +6,7 @@
 import html
 from dataclasses import dataclass, field
 
-from sqlalchemy import inspect
+from sqlalchemy import CheckConstraint, inspect
 
 from .render import text_table
 
@@ -37,6 +37,7 @@ class Table:
     columns: tuple
     indexes: tuple = ()
     foreign_keys: tuple = ()
+    checks: tuple = ()   # "name: SQL" of each CHECK constraint (an Enum's create_constraint=True is one)
 
     def column(self, name):
         return next((c for c in self.columns if c.name == name), None)
@@ -78,6 +79,7 @@ class Schema:
             lines = [f"table {table.name}", text_table([HEADERS] + [_cells(c) for c in table.columns], indent="  ")]
             lines += [f"  index {index}" for index in table.indexes]
             lines += [f"  foreign key {fk}" for fk in table.foreign_keys]
+            lines += [f"  check {check}" for check in table.checks]
             blocks.append("\n".join(lines))
         return "\n\n".join(blocks)
 
@@ -96,6 +98,7 @@ class Schema:
             )
             extra = "".join(f"<li>index {html.escape(i)}</li>" for i in table.indexes)
             extra += "".join(f"<li>foreign key {html.escape(f)}</li>" for f in table.foreign_keys)
+            extra += "".join(f"<li>check {html.escape(c)}</li>" for c in table.checks)
             parts.append(f"<p><b>table {html.escape(table.name)}</b></p>"
                          f"<table><tr>{head}</tr>{body}</table>" + (f"<ul>{extra}</ul>" if extra else ""))
         return "".join(parts) or "<p>(no tables)</p>"
@@ -118,6 +121,10 @@ def _type_text(type_):
     return str(type_)
 
 
+def _check_text(name, sql):
+    return f"{name or '(unnamed)'}: {sql}"
+
+
 def read_schema(connection):
     """Every table of the database behind ``connection``, as the database itself reports it."""
     inspector = inspect(connection)
@@ -131,7 +138,8 @@ def read_schema(connection):
         )
         indexes = tuple(sorted(_index_text(i) for i in inspector.get_indexes(name)))
         fks = tuple(sorted(_fk_text(f) for f in inspector.get_foreign_keys(name)))
-        tables[name] = Table(name, columns, indexes, fks)
+        checks = tuple(sorted(_check_text(c["name"], c["sqltext"]) for c in inspector.get_check_constraints(name)))
+        tables[name] = Table(name, columns, indexes, fks, checks)
     return Schema(tables)
 
 
@@ -145,6 +153,7 @@ def _server_default(column):
 
 def schema_from_models(metadata, dialect):
     """The schema that SQLAlchemy models describe (what autogenerate compares the database with)."""
+    sql = dialect.ddl_compiler(dialect, None).sql_compiler  # CHECK text as CREATE TABLE writes it
     tables = {}
     for name in sorted(metadata.tables):
         table = metadata.tables[name]
@@ -156,7 +165,11 @@ def schema_from_models(metadata, dialect):
             f"{'UNIQUE ' if i.unique else ''}{i.name} ({', '.join(c.name for c in i.columns)})"
             for i in table.indexes
         ))
-        tables[name] = Table(name, columns, indexes)
+        checks = tuple(sorted(
+            _check_text(c.name, sql.process(c.sqltext, include_table=False, literal_binds=True))
+            for c in table.constraints if isinstance(c, CheckConstraint)
+        ))
+        tables[name] = Table(name, columns, indexes, checks=checks)
     return Schema(tables)
 
 
@@ -171,10 +184,13 @@ class SchemaDiff:
     changed_columns: tuple = ()    # (table, column name, before text, after text)
     added_indexes: tuple = ()      # (table, index text)
     removed_indexes: tuple = ()
+    added_checks: tuple = ()       # (table, "name: SQL")
+    removed_checks: tuple = ()
 
     def __bool__(self):
         return any((self.added_tables, self.removed_tables, self.added_columns, self.removed_columns,
-                    self.changed_columns, self.added_indexes, self.removed_indexes))
+                    self.changed_columns, self.added_indexes, self.removed_indexes, self.added_checks,
+                    self.removed_checks))
 
     def lines(self):
         out = [f"+ table {t}" for t in self.added_tables]
@@ -184,6 +200,8 @@ class SchemaDiff:
         out += [f"~ {t}.{name}  {old}  ->  {new}" for t, name, old, new in self.changed_columns]
         out += [f"+ {t} index {i}" for t, i in self.added_indexes]
         out += [f"- {t} index {i}" for t, i in self.removed_indexes]
+        out += [f"+ {t} check {c}" for t, c in self.added_checks]
+        out += [f"- {t} check {c}" for t, c in self.removed_checks]
         return out
 
     def text(self):
@@ -196,10 +214,10 @@ class SchemaDiff:
 
 
 def schema_diff(before, after):
-    """Tables and columns added (+), removed (-) and changed (~) from ``before`` to ``after``."""
+    """Tables, columns, indexes and CHECK constraints added (+), removed (-), changed (~) from ``before`` to ``after``."""
     added_tables = tuple(t for t in after.tables if t not in before.tables)
     removed_tables = tuple(t for t in before.tables if t not in after.tables)
-    added, removed, changed, added_ix, removed_ix = [], [], [], [], []
+    added, removed, changed, added_ix, removed_ix, added_ck, removed_ck = [], [], [], [], [], [], []
     for name in (t for t in before.tables if t in after.tables):
         old, new = before[name], after[name]
         for column in new.columns:
@@ -211,5 +229,7 @@ def schema_diff(before, after):
         removed += [(name, c) for c in old.columns if new.column(c.name) is None]
         added_ix += [(name, i) for i in new.indexes if i not in old.indexes]
         removed_ix += [(name, i) for i in old.indexes if i not in new.indexes]
+        added_ck += [(name, c) for c in new.checks if c not in old.checks]
+        removed_ck += [(name, c) for c in old.checks if c not in new.checks]
     return SchemaDiff(added_tables, removed_tables, tuple(added), tuple(removed), tuple(changed),
-                      tuple(added_ix), tuple(removed_ix))
+                      tuple(added_ix), tuple(removed_ix), tuple(added_ck), tuple(removed_ck))

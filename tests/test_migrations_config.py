@@ -1,9 +1,17 @@
 """The lab's recommended edits to alembic.ini and env.py, on a real `flask db init` folder."""
+import os
+import subprocess
+import sys
+
 import pytest
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from migration_lab import LabError, replace_function_bodies
-from migration_lab.migrations_config import ALEMBIC_INI, make_sqlite_migrations_atomic, quiet_plugin_logs
+from migration_lab.checkpoints import replay
+from migration_lab.migrations_config import (ALEMBIC_INI, ENV_PY, FOREIGN_KEYS_FUNCTIONS, import_in_new_scripts,
+                                             make_sqlite_migrations_atomic, quiet_plugin_logs,
+                                             turn_off_sqlite_foreign_keys)
 
 
 @pytest.fixture
@@ -165,3 +173,178 @@ def test_an_env_py_that_flask_db_init_did_not_write_is_refused_for_the_lock(init
     env.write_text(env.read_text().replace("        with context.begin_transaction():", "        if True:"))
     with pytest.raises(LabError, match="not the file `flask db init` wrote"):
         initialized.use_advisory_lock()
+
+
+# --- SQLite, foreign keys on: a batch rebuild of the parent empties ON DELETE CASCADE children ------------
+CONNECT = "    with connectable.connect() as connection:\n"
+
+
+@pytest.fixture
+def rebuild_pending(project):
+    """An app that enforces foreign keys, 400 steps that cascade from their jobs, a rebuild of the jobs pending."""
+    replay(project, "upgraded")
+    project.add_model_module("conversion_step")
+    project.enforce_sqlite_foreign_keys()
+    project.flask_db("migrate", message="steps")
+    project.flask_db("upgrade")
+    project.execute("INSERT INTO conversion_steps (job_id, name) SELECT id, 'uploaded' FROM conversion_jobs")
+    project.replace_model_line("filename = db.Column(db.String(255), nullable=False)",
+                               "filename = db.Column(db.String(500), nullable=False)")
+    project.flask_db("migrate", message="longer file names")
+    return project
+
+
+def on_every_engine(project):
+    """The listener as SQLAlchemy's documentation writes it: on the Engine class (so, every engine)."""
+    app_py = project.root / "WEB_SERVICE" / "app.py"
+    app_py.write_text(app_py.read_text()
+                      .replace('event.listen(db.engine, "connect"', 'event.listen(Engine, "connect"')
+                      .replace("from sqlalchemy import event\n", "from sqlalchemy import event\nfrom sqlalchemy.engine import Engine\n"))
+
+
+def cli_upgrade(project):
+    """`python -m flask db upgrade` in its own process: a listener on every Engine must not reach this one."""
+    environment = {**os.environ, "FLASK_APP": "WEB_SERVICE.app"}
+    environment.pop("DATABASE_URL", None)
+    result = subprocess.run([sys.executable, "-m", "flask", "db", "upgrade", "--directory=WEB_SERVICE/migrations"],
+                            cwd=project.root, env=environment, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def outcome(project):
+    at_head = project.current_revision() == project.migration_scripts()[-1].revision
+    return project.count_rows("conversion_steps"), at_head, "_alembic_tmp_conversion_jobs" in project.schema().tables
+
+
+def test_without_the_fix_the_rebuild_deletes_every_child_row_silently(rebuild_pending):
+    rebuild_pending.flask_db("upgrade")
+    assert outcome(rebuild_pending) == (0, True, False)
+
+
+def test_with_the_fix_the_children_stay_and_the_app_still_enforces_foreign_keys(rebuild_pending):
+    change = turn_off_sqlite_foreign_keys(rebuild_pending.root)
+    assert "+        foreign_keys = sqlite_foreign_keys_off(connection)  # before anything else runs" in change.text()
+    assert not turn_off_sqlite_foreign_keys(rebuild_pending.root).changed
+    rebuild_pending.flask_db("upgrade")
+    assert outcome(rebuild_pending) == (400, True, False)
+    assert rebuild_pending.query("PRAGMA foreign_key_check") == []
+    with rebuild_pending.flask_app() as app, app.app_context():
+        session = app.extensions["migrate"].db.session
+        assert session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_the_first_fix_people_try_rolls_the_upgrade_back_and_leaves_the_temporary_table(rebuild_pending):
+    """exec_driver_sql("PRAGMA ...") begins SQLAlchemy's transaction; Alembic never commits it."""
+    env_py = rebuild_pending.root / ENV_PY
+    env_py.write_text(env_py.read_text().replace(
+        CONNECT, CONNECT + '        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")\n'))
+    rebuild_pending.flask_db("upgrade")
+    assert outcome(rebuild_pending) == (400, False, True)
+
+
+@pytest.mark.parametrize("atomic, fixed, steps_left", [(False, False, 0), (True, False, 0), (True, True, 400),
+                                                       (False, True, 400)])
+def test_with_a_listener_on_every_engine_only_the_fix_keeps_the_children(rebuild_pending, atomic, fixed, steps_left):
+    """The atomic env.py makes an engine of its own: a listener on every Engine reaches it too."""
+    on_every_engine(rebuild_pending)
+    if atomic:
+        make_sqlite_migrations_atomic(rebuild_pending.root)
+    if fixed:
+        turn_off_sqlite_foreign_keys(rebuild_pending.root)
+    cli_upgrade(rebuild_pending)
+    assert outcome(rebuild_pending) == (steps_left, True, False)
+
+
+def test_committing_after_the_pragma_is_not_enough_with_the_atomic_env_py(rebuild_pending):
+    """Under the atomic recipe SQLAlchemy sends BEGIN before the PRAGMA, and SQLite ignores it there."""
+    on_every_engine(rebuild_pending)
+    make_sqlite_migrations_atomic(rebuild_pending.root)
+    env_py = rebuild_pending.root / ENV_PY
+    env_py.write_text(env_py.read_text().replace(CONNECT, CONNECT + '        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")\n'
+                                                                    "        connection.commit()\n"))
+    cli_upgrade(rebuild_pending)
+    assert outcome(rebuild_pending) == (0, True, False)
+
+
+@pytest.fixture
+def env_functions():
+    """The two functions the fix adds to env.py, as env.py runs them."""
+    namespace = {}
+    exec(FOREIGN_KEYS_FUNCTIONS, namespace)
+    return namespace["sqlite_foreign_keys_off"], namespace["sqlite_foreign_keys_back"]
+
+
+@pytest.fixture
+def foreign_keys_on(tmp_path):
+    from sqlalchemy import create_engine, event
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'fk.db'}")
+    event.listen(engine, "connect", lambda dbapi, record: dbapi.execute("PRAGMA foreign_keys=ON"))
+    with engine.connect() as connection:
+        connection.exec_driver_sql("CREATE TABLE p (id INTEGER PRIMARY KEY)")
+        connection.exec_driver_sql("CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p (id))")
+        connection.commit()
+    yield engine
+    engine.dispose()
+
+
+def test_the_setting_is_turned_off_then_put_back(env_functions, foreign_keys_on):
+    off, back = env_functions
+    with foreign_keys_on.connect() as connection:
+        was_on = off(connection)
+        assert was_on == 1 and connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 0
+        connection.rollback()
+        back(connection, was_on)
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_inside_a_transaction_the_pragma_would_do_nothing_so_the_fix_stops(env_functions, foreign_keys_on):
+    off, _ = env_functions
+    with foreign_keys_on.connect() as connection:
+        connection.connection.driver_connection.execute("BEGIN")
+        with pytest.raises(RuntimeError, match="PRAGMA foreign_keys=OFF had no effect"):
+            off(connection)
+
+
+def test_a_reference_left_pointing_nowhere_fails_the_command(env_functions, foreign_keys_on):
+    off, back = env_functions
+    with foreign_keys_on.connect() as connection:
+        was_on = off(connection)
+        connection.exec_driver_sql("INSERT INTO c (id, p_id) VALUES (1, 42)")  # no parent 42: accepted, keys off
+        connection.commit()
+        with pytest.raises(RuntimeError, match="left 1 row"):
+            back(connection, was_on)
+
+
+def test_other_databases_are_left_alone(env_functions):
+    off, back = env_functions
+
+    class NotSQLite:
+        class dialect:
+            name = "postgresql"
+
+    assert off(NotSQLite()) is None and back(NotSQLite(), None) is None
+
+
+# --- the app's own column types: an import in every new script ---------------------------------------------
+def test_new_scripts_import_what_the_template_says(initialized):
+    (initialized.root / "WEB_SERVICE" / "types.py").write_text("# the app's own column types\n")
+    change = import_in_new_scripts(initialized.root, "import WEB_SERVICE.types")
+    assert "+import WEB_SERVICE.types" in change.text()
+    assert not import_in_new_scripts(initialized.root, "import WEB_SERVICE.types").changed
+    initialized.add_model_columns()
+    initialized.flask_db("migrate", message="guide")
+    assert "\nimport WEB_SERVICE.types\n" in initialized.newest_migration().read_text()
+
+
+@pytest.mark.parametrize("line", ["WEB_SERVICE.types", "import a\nimport b", "print('import x')"])
+def test_only_one_import_line_goes_into_the_template(initialized, line):
+    with pytest.raises(LabError, match="is not one import line"):
+        import_in_new_scripts(initialized.root, line)
+
+
+def test_a_template_flask_db_init_did_not_write_is_refused(initialized):
+    (initialized.root / "WEB_SERVICE" / "migrations" / "script.py.mako").write_text("${upgrades}\n")
+    with pytest.raises(LabError, match="is not the file `flask db init` wrote"):
+        import_in_new_scripts(initialized.root, "import WEB_SERVICE.types")

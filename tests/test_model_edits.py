@@ -125,3 +125,20 @@ def test_a_model_file_without_the_model_class_says_to_start_again(project):
     project.model_file.write_text(project.model_file.read_text().replace("class ConversionJobModel", "class Job"))
     with pytest.raises(LabError, match="no longer has the line 'class ConversionJobModel.*first code cell"):
         set_enum(project.root, "Priority", ["low"])
+
+
+def test_an_import_goes_after_the_model_file_s_last_import_once(project):
+    from migration_lab.model_edits import add_import
+
+    change = add_import(project.root, "from ..types import UTCDateTime")
+    lines = project.model_file.read_text().splitlines()
+    assert lines[lines.index("from ..extensions import db") + 1] == "from ..types import UTCDateTime"
+    assert change.changed and not add_import(project.root, "from ..types import UTCDateTime").changed
+
+
+@pytest.mark.parametrize("line", ["UTCDateTime", "from ..types import UTCDateTime; import os", "x = 1"])
+def test_only_an_import_line_is_added(project, line):
+    from migration_lab.model_edits import add_import
+
+    with pytest.raises(LabError, match="is not one import line"):
+        add_import(project.root, line)

@@ -73,3 +73,18 @@ def test_the_graph_names_revisions_by_message_from_fork_to_merge(forked):
     graph = RevisionGraph(forked.migrations)
     assert graph.lines[-1] == ("3.", "'Merge'", "<- 'Dev A', 'Dev B'", "(head, merge point)")
     assert str(graph) == repr(graph) == graph.text()
+
+
+def test_a_script_that_imports_the_app_at_its_top_is_read_and_the_app_forgotten_after(project):
+    """As under `python -m flask` (run from the project root), a script may `import WEB_SERVICE.types`."""
+    import sys
+
+    project.flask_db("init")
+    (project.root / "WEB_SERVICE" / "types.py").write_text("MARK = 1\n")
+    project.flask_db("revision", message="typed", rev_id="typed")
+    script = project.migration_script(revision="typed")
+    script.write_text(script.read_text().replace("import sqlalchemy as sa\n", "import sqlalchemy as sa\nimport WEB_SERVICE.types\n"))
+    assert [s.revision for s in migration_scripts(project.migrations)] == ["typed"]
+    assert heads(project.migrations) == ("typed",)
+    assert "WEB_SERVICE" not in sys.modules and "WEB_SERVICE.types" not in sys.modules
+    assert str(project.root) not in sys.path

@@ -18,6 +18,17 @@ def test_revision_ids_dates_and_machine_paths_are_hidden(rules):
         "Create Date: <DATE>\n<site-packages>/alembic/util.py:1: UserWarning")
 
 
+def test_memory_addresses_in_a_default_repr_are_hidden(rules):
+    text = "Dialect impl <alembic.ddl.sqlite.SQLiteImpl object at 0x7f1c48fe2dd0> detected server default"
+    assert sanitize_text(text, rules) == "Dialect impl <alembic.ddl.sqlite.SQLiteImpl object at 0x<ADDR>> detected server default"
+    assert sanitize_text("<function utcnow at 0x7FB79F610360>", rules) == "<function utcnow at 0x<ADDR>>"
+
+
+def test_a_hex_number_that_is_no_address_is_kept(rules):
+    assert sanitize_text("mode 0x1f4 at offset 0x10, value=0x7f1c48fe2dd0", rules) == \
+        "mode 0x1f4 at offset 0x10, value=0x7f1c48fe2dd0"
+
+
 def test_a_fingerprint_is_not_mistaken_for_a_revision_id(rules):
     assert sanitize_text("sha256 e8b6f471eeb9df61", rules) == "sha256 e8b6f471eeb9df61"
 

@@ -115,3 +115,37 @@ def test_a_model_default_reads_as_the_database_reports_it(project):
     project.create_database_from_models("both.db")
     built = sqlite_file(project.root / "instance" / "both.db").schema()["conversion_jobs"]
     assert (built.column("attempts").default, built.column("retries").default) == ("'0'", "0")
+
+
+# --- CHECK constraints: what autogenerate leaves out, a schema comparison sees --------------------------
+CHECKED = ("CREATE TABLE jobs (id INTEGER PRIMARY KEY, size INTEGER, kind VARCHAR(5), "
+           "CONSTRAINT ck_size CHECK (size >= 0), CONSTRAINT job_kind CHECK (kind IN ('pdf', 'image')));")
+
+
+def test_a_schema_reads_named_check_constraints_and_prints_them(make_db):
+    table = make_db("a.db", CHECKED).schema()["jobs"]
+    assert table.checks == ("ck_size: size >= 0", "job_kind: kind IN ('pdf', 'image')")
+    assert "  check job_kind: kind IN ('pdf', 'image')" in make_db("b.db", CHECKED).schema().text().splitlines()
+
+
+def test_a_changed_check_is_one_removed_and_one_added(make_db):
+    before = make_db("a.db", CHECKED).schema()
+    after = make_db("b.db", CHECKED.replace("'image')", "'image', 'audio')").replace(
+        ", CONSTRAINT ck_size CHECK (size >= 0)", "")).schema()
+    assert schema_diff(before, after).lines() == [
+        "+ jobs check job_kind: kind IN ('pdf', 'image', 'audio')",
+        "- jobs check ck_size: size >= 0",
+        "- jobs check job_kind: kind IN ('pdf', 'image')"]
+    assert not schema_diff(before, before)
+
+
+def test_the_models_write_a_check_as_create_all_does(project):
+    """A named CheckConstraint and an Enum's own CHECK (create_constraint=True): same text on both sides."""
+    project.add_model_columns('kind = db.Column(db.Enum("pdf", "image", name="job_kind", create_constraint=True))\n'
+                              '__table_args__ = (db.CheckConstraint("size_bytes >= 0", name="ck_size"),)')
+    models = project.model_schema()["conversion_jobs"]
+    assert models.checks == ("ck_size: size_bytes >= 0", "job_kind: kind IN ('pdf', 'image')")
+    built = project.create_database_from_models("checked.db").schema()
+    assert not schema_diff(built, project.model_schema())
+    assert schema_diff(project.schema(), built).lines()[-2:] == ["+ conversion_jobs check ck_size: size_bytes >= 0",
+                                                                "+ conversion_jobs check job_kind: kind IN ('pdf', 'image')"]

@@ -34,10 +34,10 @@ def test_the_day_schedules_every_numbered_notebook_with_labelled_breaks():
     measures = {n: workshop_plan.Measure(n, 150, 2, 0, 0) for n in scheduled}
     rows = workshop_plan.plan(measures, workshop_plan.Assumptions(), start_minutes=9 * 60)
     labels = [row[1] for row in rows]
-    assert labels.count("Break") == 2 and labels.count("Lunch") == 1 and labels[-1] == "End"
+    assert labels.count("Break") == 3 and labels.count("Lunch") == 2 and labels[-1] == "End"
     assert all(row[3] % 5 == 0 for row in rows)
     assert rows[0][0] == "9:00" and rows[1][0] == "9:05"  # 00 and 01: 2 x (1 + 1) min = 4, rounded up to 5
-    second_day = labels.index("**Day 2 (half a day, for teams)**")
+    second_day = labels.index(f"**{workshop_plan.NEXT_DAY[0]}**")
     assert labels[second_day - 1] == "End of day 1" and rows[second_day + 1][0] == "9:00"
 
 

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 
 # (label, notebook numbers or None for a break, minutes of a break, goal); NEXT_DAY starts the clock again
-NEXT_DAY = ("Day 2 (half a day, for teams)", None, None)
+NEXT_DAY = ("Day 2 (for teams: troubleshooting, CI, production on PostgreSQL)", None, None)
 DAY = [
     ("Start", ["00", "01"], "every machine ready; the \"before\" database"),
     ("The guide's path", ["02", "03", "04"], "init, edit the model, generate the migration"),
@@ -37,13 +37,15 @@ DAY = [
     ("Does it drop data?", ["07"], "the guide's \"never drops data\" tested, and disproved"),
     ("Other commands", ["09"], "current, history, downgrade, stamp, merge"),
     ("Lunch", None, 60),
-    ("Production", ["08"], "baseline, backups, offline SQL, PostgreSQL rollback"),
-    ("Troubleshooting", ["10"], "six common `flask db` errors: symptom, cause, fix"),
+    ("Production", ["08"], "baseline, backups, offline SQL, PostgreSQL rollback, preflight"),
     ("Break", None, 15),
     ("Exercises", ["15", "16"], "five exercises with checkers, then the solutions together"),
     NEXT_DAY,
-    ("For teams: CI, large tables, PostgreSQL under load", ["11", "12", "13"],
+    ("Troubleshooting", ["10"], "the `flask db` errors users report most: symptom, cause, fix, check"),
+    ("Break", None, 15),
+    ("CI, large tables, PostgreSQL under load", ["11", "12", "13"],
      "migration tests in CI; a migration at a million rows; zero-downtime migrations"),
+    ("Lunch", None, 60),
     ("Troubleshooting on PostgreSQL", ["14"], "enum types; replicas racing on `flask db upgrade`"),
 ]
 
