@@ -13,6 +13,7 @@ rename written as drop + add loses them (the new column holds NULLs): the values
   there is no key). Equal fingerprints mean the same values in the same rows; different ones say
   *that* values changed, not how many. Rows a migration appends (a higher key) are left out.
 """
+import mmap
 import sqlite3
 from contextlib import closing
 from dataclasses import dataclass
@@ -87,6 +88,9 @@ def _sqlite_compare(snapshot, copy_url, before, after, before_name, after_name):
     row differs does a second join count the changed values column by column.
     """
     old, new = before[before_name], after[after_name]
+    with _attached(copy_url, snapshot) as connection:
+        if len(new.columns) >= len(old.columns) and _same_pages(connection, before_name, after_name):
+            return _by_position(connection, old, new, after_name)
     added = [c.name for c in new.columns if old.column(c.name) is None]
     common = [c.name for c in old.columns if new.column(c.name) is not None]
     dropped = [c.name for c in old.columns if new.column(c.name) is None]
@@ -119,6 +123,42 @@ def _sqlite_compare(snapshot, copy_url, before, after, before_name, after_name):
         columns[name] = ColumnRows(name, values, "changed", count) if count else ColumnRows(name, values, "kept")
     return TableRows(before_name, row[0], rows_after, row[1],
                      tuple(columns[c.name] for c in old.columns))
+
+
+def _same_pages(connection, before_name, after_name):
+    """Is the table the same pages, byte for byte, in the snapshot and the copy? (SQLite's ``dbstat`` table.)
+
+    ``ALTER TABLE ... ADD COLUMN`` and ``CREATE INDEX`` leave a table's pages as they were (old rows
+    are not rewritten; SQLite reads a missing trailing column as its default): then nothing in the
+    table can have changed, and comparing pages is several times faster than comparing rows.
+    """
+    try:
+        pages = [connection.execute(f"SELECT pageno FROM dbstat({schema!r}) WHERE name = ? ORDER BY pageno",
+                                    (name,)).fetchall() for schema, name in (("before", before_name), ("main", after_name))]
+    except sqlite3.OperationalError:  # a SQLite built without dbstat: compare rows
+        return False
+    if pages[0] != pages[1] or not pages[0]:
+        return False
+    size = connection.execute("PRAGMA main.page_size").fetchone()[0]
+    files = [Path(row[2]) for row in connection.execute("PRAGMA database_list") if row[1] in ("main", "before")]
+    with open(files[0], "rb") as first, open(files[1], "rb") as second, \
+            mmap.mmap(first.fileno(), 0, access=mmap.ACCESS_READ) as a, \
+            mmap.mmap(second.fileno(), 0, access=mmap.ACCESS_READ) as b:
+        return all(a[(page - 1) * size:page * size] == b[(page - 1) * size:page * size] for (page,) in pages[0])
+
+
+def _by_position(connection, old, new, after_name):
+    """TableRows for a table whose pages did not change: column i then holds what column i held."""
+    rows = connection.execute(f"SELECT count(*) FROM main.{_q(after_name)}").fetchone()[0]
+    columns = []
+    for position, column in enumerate(old.columns):
+        now = new.columns[position].name
+        if now == column.name:
+            columns.append(ColumnRows(column.name, None, "kept"))
+        else:  # renamed in place (ALTER TABLE ... RENAME COLUMN rewrites no row)
+            values = connection.execute(f"SELECT count({_q(now)}) FROM main.{_q(after_name)}").fetchone()[0]
+            columns.append(ColumnRows(column.name, values, "renamed", renamed_to=now))
+    return TableRows(old.name, rows, rows, 0, tuple(columns))
 
 
 class _attached:

@@ -299,3 +299,21 @@ def test_a_round_trip_from_one_branch_says_where_alembic_leaves_the_copy(merged,
             "  downgrade gives back the starting schema: NO\n"
             "  upgrade again gives the same schema: yes\n"
             "  ... and the same rows and values: yes\n") in out
+
+
+def test_one_value_rewritten_is_found_among_unchanged_pages(project_at, preflight):
+    project = project_at("upgraded")  # four columns added in place: the table's pages are as they were
+    project.new_revision("one", "fix one filename", "op.execute(\"UPDATE conversion_jobs SET filename = 'x' WHERE id = 7\")")
+    status, out, _ = preflight(project)
+    assert status == 1
+    assert "    filename: 1 of 400 values changed" in out
+
+
+def test_a_rename_in_place_keeps_the_values(project_at, preflight):
+    project = project_at("upgraded")
+    project.replace_model_line("finished_at = db.Column(db.DateTime)", "completed_at = db.Column(db.DateTime)")
+    project.new_revision("rename", "rename in place",
+                         "op.alter_column('conversion_jobs', 'finished_at', new_column_name='completed_at')")
+    status, out, _ = preflight(project)
+    assert status == 0
+    assert "    finished_at: renamed to completed_at, 309 values kept" in out
