@@ -11,6 +11,7 @@ Flask-SQLAlchemy's engine, which is what Flask-Migrate's ``env.py`` connects thr
 every ``context.configure()`` is checked: a connection that is not the copy's stops before any SQL.
 """
 import contextlib
+import os
 from pathlib import Path
 
 from alembic.runtime.environment import EnvironmentContext
@@ -36,9 +37,7 @@ def _first_line(error):
 
 def load_flask_app(app_path=None):
     """The Flask app that ``flask --app <app_path>`` would run (None: ``FLASK_APP``, then wsgi.py / app.py)."""
-    import os
-
-    from flask.cli import NoAppException, ScriptInfo, load_dotenv
+    from flask.cli import NoAppException, ScriptInfo, load_dotenv  # the flask command's own loader
 
     load_dotenv()  # as the flask command does before it reads FLASK_APP
     app_path = app_path or os.environ.get("FLASK_APP")

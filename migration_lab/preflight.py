@@ -142,8 +142,8 @@ def run_preflight(app=None, directory=None, database=None, revision="head", allo
                     for script in plan)
     source_unchanged = _source_state(url) == source_before
     return Report(copy.source, revision, copy.engine, start, tuple((s.revision, s.doc, _name(s)) for s in plan),
-                  runs, schema_diff(before.app_tables(), after.app_tables()), tables, reviews, check, trip, tuple(allow), copy.size,
-                  copy.seconds, source_unchanged, timings)
+                  runs, schema_diff(before.app_tables(), after.app_tables()), tables, reviews, check, trip,
+                  tuple(allow), copy.size, copy.seconds, source_unchanged, timings)
 
 
 def _trip_on_copy(project, copy, start, target, before, after):
