@@ -84,7 +84,7 @@ class FlaskProject:
         self.app = load_flask_app(app_path)
         migrate = self.app.extensions.get("migrate")
         if migrate is None:
-            raise LabError(f"the app {self.app.import_name} does not use Flask-Migrate (no Migrate(app, db))")
+            raise LabError(f"the Flask app {self.app.import_name!r} does not use Flask-Migrate (no Migrate(app, db))")
         self.db = migrate.db
         if not hasattr(type(self.db), "engines"):
             raise LabError("preflight needs Flask-SQLAlchemy 3 or later (db.engines)")

@@ -103,7 +103,7 @@ def test_a_database_at_a_revision_the_folder_lacks_is_bad_input(project_at, pref
 def test_an_app_without_flask_migrate_is_bad_input(tmp_path):
     (tmp_path / "app.py").write_text("from flask import Flask\napp = Flask(__name__)\n")
     result = run(tmp_path, FLASK_APP="")
-    assert (result.returncode, result.stderr) == (2, "error: the app app does not use Flask-Migrate (no Migrate(app, db))\n")
+    assert (result.returncode, result.stderr) == (2, "error: the Flask app 'app' does not use Flask-Migrate (no Migrate(app, db))\n")
 
 
 class Terminal(io.StringIO):

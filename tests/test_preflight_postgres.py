@@ -5,10 +5,11 @@ preflight starts its own scratch server for the copy. After every run the source
 Alembic revision are those it had before, failures included.
 """
 import json
+import os
 
 import pytest
 
-from migration_lab import replace_function_bodies
+from migration_lab import postgres, replace_function_bodies
 from migration_lab.checkpoints import replay
 from migration_lab.sources import lab_file
 
@@ -29,6 +30,7 @@ def pg_preflight(preflight, production):
         status, out, err = preflight(project, "--database", database.url, "--json", *args)
         assert err == ""
         assert state(database) == before  # the source, untouched
+        assert not postgres.data_directory(f"preflight-{os.getpid()}").exists()  # the scratch server, gone
         return status, json.loads(out)
     return run
 
