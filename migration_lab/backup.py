@@ -21,17 +21,26 @@ from .schema import Schema
 BACKUP_FOLDER = Path("instance") / "backups"
 
 
-def copy_sqlite_database(source, destination):
-    """Copy SQLite database ``source`` into ``destination`` with the backup API; check the copy."""
+def copy_sqlite_database(source, destination, progress=None, check="integrity_check"):
+    """Copy SQLite database ``source`` into ``destination`` with the backup API; check the copy.
+
+    The source is opened read-only (``mode=ro``): copying it never writes to it. ``progress(copied,
+    total)`` (pages), when given, is called as the copy advances; the copy then runs in steps of
+    1024 pages (SQLite restarts a stepped backup by itself when another connection writes to the source
+    in between, so the copy is still one consistent snapshot). ``check`` is the PRAGMA run on the copy:
+    ``integrity_check``, ``quick_check`` (the same, minus index contents: several times faster), or None.
+    """
     source, destination = Path(source), Path(destination)
     if not source.is_file():
         raise LabError(f"no database file {source.name} to copy: re-run the notebook's first code cell")
     destination.parent.mkdir(parents=True, exist_ok=True)
-    with closing(sqlite3.connect(source)) as reader, closing(sqlite3.connect(destination)) as writer:
-        reader.backup(writer)
-        verdict = writer.execute("PRAGMA integrity_check").fetchone()[0]
+    read_only = source.resolve().as_uri() + "?mode=ro"
+    steps = {} if progress is None else {"pages": 1024, "progress": lambda _, left, total: progress(total - left, total)}
+    with closing(sqlite3.connect(read_only, uri=True)) as reader, closing(sqlite3.connect(destination)) as writer:
+        reader.backup(writer, **steps)
+        verdict = writer.execute(f"PRAGMA {check}").fetchone()[0] if check else "ok"
     if verdict != "ok":
-        raise LabError(f"the copy {destination.name} fails SQLite's integrity check: {verdict}")
+        raise LabError(f"the copy {destination.name} fails SQLite's {check}: {verdict}")
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,12 @@
 """``python -m migration_lab``: the trainer's commands. Parsing lives here; the work in the modules."""
 import argparse
+import json
 import sys
 from pathlib import Path
 
 from . import doctor, review, workspace
-from .errors import LabError
+from .errors import LabError, one_line
+from .preflight import run_preflight
 from .paths import REQUIREMENTS, relative_to_project
 from .project import create_sample_project
 from .render import text_table
@@ -69,6 +71,44 @@ def cmd_review(args):
     return 1 if result.flagged else 0
 
 
+def cmd_preflight(args):
+    try:
+        report = run_preflight(app=args.app, directory=args.directory, database=args.database,
+                               revision=args.revision, allow=tuple(args.allow_drop), round_trip=args.round_trip,
+                               timings=not args.no_timings)
+    except (LabError, OSError):
+        raise
+    except Exception as error:  # never a traceback: the one line that says what stopped it
+        raise LabError(f"preflight stopped: {one_line(error)}") from None
+    print(json.dumps(report.as_dict(), indent=2) if args.json else report.text())
+    return report.exit_code
+
+
+def _preflight_parser(commands):
+    preflight = commands.add_parser(
+        "preflight", help="run the upgrade on a copy of the database first (exit 1 if data would be lost)",
+        description="Copy the database (never writing to it), upgrade the copy one revision at a time, and report "
+                    "what changed: schema, rows and values of every table and column that existed before, the "
+                    "review of each script, flask db check. Exit 0: nothing lost; 1: data lost (not allowed), a "
+                    "revision failed, models and migrations disagree, or the round trip fails; 2: bad input.")
+    preflight.add_argument("revision", nargs="?", default="head", help="the target, as for flask db upgrade (head)")
+    preflight.add_argument("--app", help="the app, as flask --app takes it (default: FLASK_APP, then app.py / wsgi.py)")
+    preflight.add_argument("--directory", help="the migrations folder (default: the one given to Migrate(), "
+                                               "Flask-Migrate's default being migrations)")
+    preflight.add_argument("--database", help="a SQLAlchemy URL (SQLite or PostgreSQL) or a SQLite file "
+                                              "(default: the app's own database)")
+    preflight.add_argument("--allow-drop", action="append", default=[], metavar="TABLE[.COLUMN]",
+                           help="a loss the migration intends (a dropped or rewritten column, a dropped table); "
+                                "repeat for each")
+    preflight.add_argument("--round-trip", action="store_true",
+                           help="also downgrade to the starting revision and upgrade again, and compare")
+    preflight.add_argument("--json", action="store_true", help="the report as JSON")
+    preflight.add_argument("--no-timings", action="store_true",
+                           help="leave out durations and the copy's size (they vary by machine), for outputs "
+                                "that tests compare")
+    preflight.set_defaults(run=cmd_preflight)
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="python -m migration_lab",
                                      description="Trainer tools for the Flask-Migrate lab.")
@@ -91,6 +131,7 @@ def build_parser():
                        help="postgresql (default): data rules and PostgreSQL's lock rules; any: data rules only")
     check.add_argument("--downgrade", action="store_true", help="review downgrade() too")
     check.set_defaults(run=cmd_review)
+    _preflight_parser(commands)
     return parser
 
 

@@ -6,12 +6,13 @@ revision Alembic recorded. Each call opens a connection without a pool and close
 holds the SQLite file between cells (a learner may copy, delete or restore it at any time).
 """
 import os
+import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
 
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import URL
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import NullPool
 
 from . import data
@@ -24,10 +25,13 @@ def sqlite_url(path):
     return URL.create("sqlite", database=str(Path(path).resolve())).render_as_string()
 
 
-@contextmanager
 def connect(url):
     """A connection to ``url`` with no pool left behind: nothing holds the database once the block ends."""
-    engine = create_engine(url, poolclass=NullPool)
+    return _connect_engine(create_engine(url, poolclass=NullPool))
+
+
+@contextmanager
+def _connect_engine(engine):
     try:
         with engine.connect() as connection:
             yield connection
@@ -105,6 +109,31 @@ class SQLiteFile(Database):
             raise LabError(f"no database file {self.database_path.name}: re-run the cell that creates it "
                            "(or the notebook's first code cell)")
         return sqlite_url(self.database_path)
+
+
+class DatabaseAt(Database):
+    """Any database, by its SQLAlchemy URL (preflight's copies, a team's own database)."""
+
+    def __init__(self, url, read_only=False):
+        self._url, self.read_only = url, read_only
+
+    def __repr__(self):
+        return f"<{make_url(self._url).get_backend_name()} database>"
+
+    @property
+    def url(self):
+        return self._url
+
+    def connect(self):
+        """A connection; ``read_only`` opens a SQLite file with ``mode=ro`` (SQLite then refuses every write)."""
+        url = make_url(self._url)
+        if not (self.read_only and url.get_backend_name() == "sqlite"):
+            return connect(self._url)
+        path = Path(url.database).resolve()
+        if not path.is_file():
+            raise LabError(f"no SQLite database file at {path}")
+        return _connect_engine(create_engine("sqlite://", poolclass=NullPool,
+                                             creator=lambda: sqlite3.connect(path.as_uri() + "?mode=ro", uri=True)))
 
 
 def sqlite_file(path):

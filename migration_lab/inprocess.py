@@ -92,20 +92,43 @@ def _quiet_logging():
                 lg.disabled = False
 
 
+@contextlib.contextmanager
 def _capture_alembic_output(app, output):
     """Send what Alembic prints to ``output``, through the hook Flask-Migrate documents.
 
     Alembic's ``Config.print_stdout`` writes to ``config.stdout``, which defaults to the
     ``sys.stdout`` of import time (so ``redirect_stdout`` misses it). Flask-Migrate calls every
     function registered with ``Migrate.configure`` on each Config it builds: this one points
-    ``config.stdout`` at ``output``. The app is imported afresh for every command, so the callback
-    lives as long as this one command.
+    ``config.stdout`` at ``output``, for as long as the block lasts (an app that stays loaded
+    for several commands, as preflight's does, collects no stale callbacks).
     """
     def to_output(config):
         config.stdout = output
         return config
 
-    app.extensions["migrate"].migrate.configure(to_output)
+    callbacks = app.extensions["migrate"].migrate.configure_callbacks
+    callbacks.append(to_output)
+    try:
+        yield
+    finally:
+        callbacks.remove(to_output)
+
+
+def run_command(app, command, where, **options):
+    """``flask db <command>`` on an app already loaded, in this process; returns what it printed.
+
+    ``options`` are the keyword arguments of ``flask_migrate.<command>``. When Flask-Migrate gives up
+    (it exits, as the CLI would), LabError carries what it printed, ``where`` naming the project; an
+    error inside a migration (SQL the database refuses) propagates as SQLAlchemy raised it.
+    """
+    output = io.StringIO()
+    with app.app_context(), _quiet_logging(), _capture_alembic_output(app, output):
+        try:
+            with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
+                getattr(flask_migrate, command)(**options)
+        except SystemExit:
+            raise LabError(f"flask db {command} failed in {where}:\n{output.getvalue().strip()}") from None
+    return output.getvalue()
 
 
 def flask_db(root, command, database=None, **options):
@@ -113,21 +136,12 @@ def flask_db(root, command, database=None, **options):
 
     ``options`` are the keyword arguments of ``flask_migrate.<command>`` (``message=``, ``revision=``,
     ``rev_id=`` ...); ``directory`` defaults to ``WEB_SERVICE/migrations``. ``database`` (a URL)
-    replaces the app's own database for this command. When Flask-Migrate gives up (it exits, as
-    the CLI would), LabError carries what it printed; an error inside a migration (SQL the database
-    refuses) propagates as SQLAlchemy raised it.
+    replaces the app's own database for this command. Failures: see :func:`run_command`.
     """
     root = Path(root).resolve()
     options.setdefault("directory", str(root / PACKAGE / "migrations"))
-    output = io.StringIO()
-    with load_app(root, database) as app, app.app_context(), _quiet_logging():
-        _capture_alembic_output(app, output)
-        try:
-            with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
-                getattr(flask_migrate, command)(**options)
-        except SystemExit:
-            raise LabError(f"flask db {command} failed in {root.name}:\n{output.getvalue().strip()}") from None
-    return output.getvalue()
+    with load_app(root, database) as app:
+        return run_command(app, command, root.name, **options)
 
 
 def model_metadata(root):

@@ -116,3 +116,34 @@ def production(postgres_server, project, request):
     project.flask_db("upgrade", database=database)
     database.seed(rows=2000)
     return project, database
+
+
+# --- preflight: `python -m migration_lab preflight`, in process, from a project's root -----------------
+@pytest.fixture
+def preflight(monkeypatch, capsys):
+    """``preflight(project, *args)``: the CLI run in process from the project's root, as a team types it.
+
+    The sample app's options come first (``--app WEB_SERVICE.app --directory WEB_SERVICE/migrations
+    --no-timings``; ``defaults=False`` leaves them out). Returns (exit status, stdout, stderr). Flask's
+    app loader imports ``WEB_SERVICE`` and puts the project on ``sys.path``: both are undone afterwards.
+    """
+    import sys
+
+    from migration_lab.cli import main
+
+    def run(project, *args, defaults=True):
+        monkeypatch.chdir(Path(project.root).resolve())
+        for name in ("FLASK_APP", "DATABASE_URL"):
+            monkeypatch.delenv(name, raising=False)
+        options = ["--app", "WEB_SERVICE.app", "--directory", "WEB_SERVICE/migrations", "--no-timings"] if defaults else []
+        saved = list(sys.path)
+        capsys.readouterr()
+        try:
+            status = main(["preflight", *options, *map(str, args)])
+        finally:
+            sys.path[:] = saved
+            for name in [m for m in sys.modules if m == "WEB_SERVICE" or m.startswith("WEB_SERVICE.")]:
+                del sys.modules[name]
+        captured = capsys.readouterr()
+        return status, captured.out, captured.err
+    return run

@@ -3,6 +3,7 @@
     python -m tools.benchmark                    # everything (a few minutes)
     python -m tools.benchmark --skip-suite       # parts can be skipped; --rows sets the scale test's size
     python -m tools.benchmark notebooks/11_testing_migrations.ipynb --skip-suite --skip-scale
+    python -m tools.benchmark --skip-notebooks --skip-suite --skip-scale   # preflight against by hand only
 
 Prints figures and the lab's targets met or not; a slow figure never makes it fail. It exits 1 only
 when something did not run (a notebook raised, the suite failed). Notebooks run from a copy in a
@@ -20,7 +21,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from . import navigation
+from . import bench_preflight, navigation
 from .notebook_run import run_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -156,6 +157,7 @@ def main(argv=None):
     parser.add_argument("--skip-notebooks", action="store_true")
     parser.add_argument("--skip-suite", action="store_true")
     parser.add_argument("--skip-scale", action="store_true")
+    parser.add_argument("--skip-preflight", action="store_true")
     args = parser.parse_args(argv)
     os.environ["PATH"] = str(PYTHON.parent) + os.pathsep + os.environ.get("PATH", "")
     paths = [p.resolve() for p in args.notebooks] or navigation.lab_notebooks()
@@ -215,6 +217,14 @@ def main(argv=None):
                       f"seeding 1M rows under {TARGETS['seed 1M seconds']} s: "
                       f"{verdict(seeded.seconds < TARGETS['seed 1M seconds'])}")
         shutil.rmtree(folder / "scale_project", ignore_errors=True)
+
+        if not args.skip_preflight:
+            print(f"\nPreflight next to the upgrade by hand, on {args.rows:,} rows (median of 3 runs each):", flush=True)
+            try:
+                bench_preflight.bench(PYTHON, folder, args.rows)
+            except (RuntimeError, subprocess.CalledProcessError) as error:
+                problems += 1
+                print(f"  FAILED: {error}")
     if problems:
         print(f"\n{problems} part(s) did not run cleanly (see FAILED above): figures may be off")
     return 1 if problems else 0
