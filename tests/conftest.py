@@ -2,12 +2,14 @@
 import csv
 import os
 import re
+import threading
 from pathlib import Path
 
 import pytest
 
 from migration_lab import open_sandbox
 from migration_lab.checkpoints import replay
+from migration_lab.locks import _engine
 from migration_lab.paths import DATA_CSV, PROJECT_ROOT, WORKSPACE, remove_inside_workspace
 from migration_lab.project import create_sample_project
 
@@ -147,3 +149,33 @@ def preflight(monkeypatch, capsys):
         captured = capsys.readouterr()
         return status, captured.out, captured.err
     return run
+
+
+class StatementInThread(threading.Thread):
+    """``sql`` run in its own transaction on a PostgreSQL connection named ``name``, in a thread; ``.error`` if it failed.
+
+    Started at once: a test then watches, from another connection, how PostgreSQL makes it wait.
+    """
+
+    def __init__(self, database, sql, name="migration"):
+        super().__init__(daemon=True)
+        self.database, self.sql, self.name, self.error = database, sql, name, None
+        self.start()
+
+    def run(self):
+        from sqlalchemy import text
+
+        engine = _engine(self.database, self.name)
+        try:
+            with engine.begin() as connection:
+                connection.execute(text(self.sql))
+        except Exception as error:
+            self.error = error
+        finally:
+            engine.dispose()
+
+
+@pytest.fixture
+def statement_in_thread():
+    """StatementInThread(database, sql, name): a statement that may wait for a lock, run beside the test."""
+    return StatementInThread

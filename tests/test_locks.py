@@ -4,35 +4,15 @@ A statement plays the migration on a connection named ``migration`` in a thread;
 is a real release of the sample app (``deploy_app``). Nothing sleeps in place of a lock: each test
 waits for the state PostgreSQL reports.
 """
-import threading
 import time
 
 import pytest
 from sqlalchemy import text
 
 from migration_lab import LabError, deploy_app, open_transaction, watch_locks
-from migration_lab.locks import _engine, sessions
+from migration_lab.locks import sessions
 
 LOCK = "LOCK TABLE conversion_jobs IN SHARE UPDATE EXCLUSIVE MODE"
-
-
-class Statement(threading.Thread):
-    """``sql`` run in its own transaction on a connection named ``name``, in a thread; ``.error`` if it failed."""
-
-    def __init__(self, database, sql, name="migration"):
-        super().__init__(daemon=True)
-        self.database, self.sql, self.name, self.error = database, sql, name, None
-        self.start()
-
-    def run(self):
-        engine = _engine(self.database, self.name)
-        try:
-            with engine.begin() as connection:
-                connection.execute(text(self.sql))
-        except Exception as error:
-            self.error = error
-        finally:
-            engine.dispose()
 
 
 def wait_until(condition, timeout=30):
@@ -61,11 +41,11 @@ def test_an_open_transaction_keeps_its_lock_until_it_finishes(production):
     assert [s for s in sessions(database) if s.name == "report"] == []
 
 
-def test_an_alter_behind_a_report_queues_the_app_until_the_report_ends(app):
+def test_an_alter_behind_a_report_queues_the_app_until_the_report_ends(app, statement_in_thread):
     release, database = app
     report = open_transaction(database, "SELECT count(*) FROM conversion_jobs", "report")
     watch = watch_locks(database, apps=[release], then=report.finish)
-    alter = Statement(database, "ALTER TABLE conversion_jobs ADD COLUMN priority integer")
+    alter = statement_in_thread(database, "ALTER TABLE conversion_jobs ADD COLUMN priority integer")
     alter.join(timeout=60)
     assert not alter.is_alive() and alter.error is None and not report.open
     assert watch.text().splitlines() == [
@@ -81,12 +61,12 @@ def test_an_alter_behind_a_report_queues_the_app_until_the_report_ends(app):
     assert release.what_users_saw() == "v1 reads: no error\nv1 writes: no error"
 
 
-def test_a_lock_that_lets_reads_and_writes_through_shows_the_app_answering(app):
+def test_a_lock_that_lets_reads_and_writes_through_shows_the_app_answering(app, statement_in_thread):
     release, database = app
     database.execute("ALTER TABLE conversion_jobs ADD CONSTRAINT ck_status CHECK (status <> '') NOT VALID")
     maintenance = open_transaction(database, LOCK, "maintenance")
     watch = watch_locks(database, apps=[release], then=maintenance.finish)
-    Statement(database, "ALTER TABLE conversion_jobs VALIDATE CONSTRAINT ck_status").join(timeout=60)
+    statement_in_thread(database, "ALTER TABLE conversion_jobs VALIDATE CONSTRAINT ck_status").join(timeout=60)
     lines = watch.text().splitlines()
     assert lines[3].split() == "migration active waits for ShareUpdateExclusiveLock (granted = false) maintenance".split()
     assert [line.split() for line in lines[4:]] == [
@@ -94,11 +74,11 @@ def test_a_lock_that_lets_reads_and_writes_through_shows_the_app_answering(app):
         "v1 writes answered 10 requests meanwhile none waiting -".split()]
 
 
-def test_a_running_update_is_watched_while_it_runs(app):
+def test_a_running_update_is_watched_while_it_runs(app, statement_in_thread):
     release, database = app
     row = open_transaction(database, "SELECT * FROM conversion_jobs WHERE id = 7 FOR UPDATE", "someone")
     watch = watch_locks(database, apps=[release], running="UPDATE", then=row.finish)
-    update = Statement(database, "UPDATE conversion_jobs SET status = status")  # waits for row 7: still running
+    update = statement_in_thread(database, "UPDATE conversion_jobs SET status = status")  # waits for row 7: still running
     update.join(timeout=60)
     lines = watch.text().splitlines()
     assert lines[0] == "seen from a third connection while the migration ran UPDATE:"

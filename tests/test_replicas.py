@@ -7,17 +7,14 @@ near miss (no commit after the lock) makes every upgrade vanish. Nothing sleeps 
 import os
 import subprocess
 import sys
-import threading
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from migration_lab import open_transaction, write_recommended_history
 from migration_lab.checkpoints import replay
-from migration_lab.locks import _engine
 
 CREATE_VERSION_TABLE = "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)"
 UNIQUE_VIOLATION = ('psycopg2.errors.UniqueViolation: duplicate key value violates unique constraint '
@@ -92,28 +89,9 @@ def test_after_a_release_step_replicas_that_still_upgrade_find_nothing_to_do(his
 
 
 # --- the barrier itself ------------------------------------------------------------------------------------
-class Waiter(threading.Thread):
-    """``sql`` in its own transaction on a connection named ``name``, in a thread; ``.error`` if it failed."""
-
-    def __init__(self, database, sql, name):
-        super().__init__(daemon=True)
-        self.database, self.sql, self.name, self.error = database, sql, name, None
-        self.start()
-
-    def run(self):
-        engine = _engine(self.database, self.name)
-        try:
-            with engine.begin() as connection:
-                connection.execute(text(self.sql))
-        except Exception as error:
-            self.error = error
-        finally:
-            engine.dispose()
-
-
-def test_the_barrier_opens_once_all_wait_and_its_work_is_rolled_back(fresh):
+def test_the_barrier_opens_once_all_wait_and_its_work_is_rolled_back(fresh, statement_in_thread):
     barrier = open_transaction(fresh, CREATE_VERSION_TABLE, name="barrier").rollback_when_waiting("replica", 2)
-    waiters = [Waiter(fresh, CREATE_VERSION_TABLE, "replica") for _ in range(2)]
+    waiters = [statement_in_thread(fresh, CREATE_VERSION_TABLE, "replica") for _ in range(2)]
     for waiter in waiters:
         waiter.join(timeout=60)
     assert str(barrier).startswith("2 sessions 'replica' waited for a lock (transactionid: 2); then barrier rolled back")
@@ -122,9 +100,9 @@ def test_the_barrier_opens_once_all_wait_and_its_work_is_rolled_back(fresh):
     assert fresh.query("SELECT count(*) FROM alembic_version") == [(0,)]  # the winner's table, empty: not the barrier's
 
 
-def test_the_barrier_counts_only_sessions_of_its_name_and_opens_anyway_at_its_timeout(fresh):
+def test_the_barrier_counts_only_sessions_of_its_name_and_opens_anyway_at_its_timeout(fresh, statement_in_thread):
     barrier = open_transaction(fresh, CREATE_VERSION_TABLE, name="barrier").rollback_when_waiting("replica", 1, timeout=2)
-    other = Waiter(fresh, CREATE_VERSION_TABLE, "other")
+    other = statement_in_thread(fresh, CREATE_VERSION_TABLE, "other")
     other.join(timeout=60)
     assert str(barrier) == ("not seen: 1 sessions 'replica' waiting for a lock within 2 s; barrier rolled back anyway")
     assert other.error is None  # the barrier's table went with its rollback: the other session created its own
