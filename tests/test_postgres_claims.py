@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from migration_lab import open_transaction
 from migration_lab.locks import _engine, sessions
-from test_locks import LOCK, Statement, wait_until
+from test_locks import LOCK, wait_until
 
 
 @pytest.fixture
@@ -20,10 +20,10 @@ def table(production, postgres_server):
     return database
 
 
-def mode_asked(database, sql):
+def mode_asked(database, sql, statement_in_thread):
     """The lock mode ``sql`` waits for on conversion_jobs, seen in pg_locks (granted = false)."""
     maintenance = open_transaction(database, LOCK, "maintenance")
-    statement = Statement(database, sql)
+    statement = statement_in_thread(database, sql)
     try:
         wait_until(lambda: any(s.waits_for for s in sessions(database) if s.name == "migration"))
         [asked] = [s.waits_for for s in sessions(database) if s.name == "migration"]
@@ -42,13 +42,13 @@ def mode_asked(database, sql):
     ("ALTER TABLE conversion_jobs ADD CONSTRAINT fk FOREIGN KEY (id) REFERENCES conversion_jobs (id) NOT VALID",
      "ShareRowExclusiveLock"),
 ])
-def test_each_statement_asks_for_the_lock_the_rules_say(table, sql, mode):
-    assert mode_asked(table, sql) == (mode,)
+def test_each_statement_asks_for_the_lock_the_rules_say(table, sql, mode, statement_in_thread):
+    assert mode_asked(table, sql, statement_in_thread) == (mode,)
 
 
-def test_validate_and_concurrently_ask_for_a_lock_that_lets_reads_and_writes_through(table):
+def test_validate_and_concurrently_ask_for_a_lock_that_lets_reads_and_writes_through(table, statement_in_thread):
     table.execute("ALTER TABLE conversion_jobs ADD CONSTRAINT ck CHECK (size_bytes >= 0) NOT VALID")
-    assert mode_asked(table, "ALTER TABLE conversion_jobs VALIDATE CONSTRAINT ck") == ("ShareUpdateExclusiveLock",)
+    assert mode_asked(table, "ALTER TABLE conversion_jobs VALIDATE CONSTRAINT ck", statement_in_thread) == ("ShareUpdateExclusiveLock",)
     engine = _engine(table, "migration")
     maintenance = open_transaction(table, LOCK, "maintenance")
     try:
@@ -68,8 +68,8 @@ def test_validate_and_concurrently_ask_for_a_lock_that_lets_reads_and_writes_thr
     assert table.query("SELECT indisvalid FROM pg_index WHERE indexrelid = 'ix_created'::regclass") == [(True,)]
 
 
-def test_concurrently_is_refused_inside_a_transaction(table):
-    statement = Statement(table, "CREATE INDEX CONCURRENTLY ix_created ON conversion_jobs (created_at)")
+def test_concurrently_is_refused_inside_a_transaction(table, statement_in_thread):
+    statement = statement_in_thread(table, "CREATE INDEX CONCURRENTLY ix_created ON conversion_jobs (created_at)")
     statement.join(timeout=60)
     assert "CREATE INDEX CONCURRENTLY cannot run inside a transaction block" in str(statement.error)
 
