@@ -167,40 +167,43 @@ ONLINE_ANCHOR = "def run_migrations_online():\n"
 MIGRATIONS_ANCHOR = "        with context.begin_transaction():\n            context.run_migrations()\n"
 FOREIGN_KEYS_FUNCTIONS = '''\
 def sqlite_foreign_keys_off(connection):
-    """On SQLite, turn foreign keys off for this run; returns the setting to put back (None elsewhere).
+    """On SQLite with foreign keys on, turn them off for this run; returns what sqlite_foreign_keys_back needs.
 
     Batch mode rebuilds a table by copying it and dropping the old one; with foreign keys on, SQLite
     deletes the old table's rows first, and ON DELETE CASCADE empties every table that points at it
     (https://www.sqlite.org/lang_droptable.html). SQLite ignores this PRAGMA inside a transaction
     (https://www.sqlite.org/pragma.html#pragma_foreign_keys), and SQLAlchemy 2 begins one with the first
     statement a Connection runs: so the PRAGMA goes through the driver's connection, before any of those.
+    Returns None (nothing to put back) on other databases and when foreign keys are already off.
     """
     if connection.dialect.name != "sqlite":
         return None
     cursor = connection.connection.cursor()
     try:
-        was_on = cursor.execute("PRAGMA foreign_keys").fetchone()[0]
+        if not cursor.execute("PRAGMA foreign_keys").fetchone()[0]:
+            return None
         cursor.execute("PRAGMA foreign_keys=OFF")
         if cursor.execute("PRAGMA foreign_keys").fetchone()[0]:
             raise RuntimeError("PRAGMA foreign_keys=OFF had no effect: a transaction was already open")
+        return len(cursor.execute("PRAGMA foreign_key_check").fetchall())  # rows pointing nowhere already
     finally:
         cursor.close()
-    return was_on
 
 
-def sqlite_foreign_keys_back(connection, was_on):
-    """Put the setting back; fail the command if the migrations left a row pointing nowhere."""
-    if was_on is None:
+def sqlite_foreign_keys_back(connection, broken_before):
+    """Turn foreign keys back on (the connection returns to the app's pool); fail if the run left broken rows."""
+    if broken_before is None:
         return
     cursor = connection.connection.cursor()
     try:
-        broken = cursor.execute("PRAGMA foreign_key_check").fetchall()
-        cursor.execute("PRAGMA foreign_keys=ON" if was_on else "PRAGMA foreign_keys=OFF")
+        broken = len(cursor.execute("PRAGMA foreign_key_check").fetchall())
+        cursor.execute("PRAGMA foreign_keys=ON")
     finally:
         cursor.close()
-    if broken:
-        raise RuntimeError(f"PRAGMA foreign_key_check: the migrations left {len(broken)} row(s) whose foreign "
-                           "key points nowhere; they are committed: restore your backup, fix the migration")
+    if broken > broken_before:
+        raise RuntimeError(f"PRAGMA foreign_key_check: {broken - broken_before} more row(s) whose foreign key "
+                           "points nowhere than before the migrations, which are committed: restore your backup "
+                           "and fix the migration")
 
 
 '''

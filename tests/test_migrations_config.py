@@ -292,10 +292,10 @@ def foreign_keys_on(tmp_path):
 def test_the_setting_is_turned_off_then_put_back(env_functions, foreign_keys_on):
     off, back = env_functions
     with foreign_keys_on.connect() as connection:
-        was_on = off(connection)
-        assert was_on == 1 and connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 0
+        broken_before = off(connection)
+        assert broken_before == 0 and connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 0
         connection.rollback()
-        back(connection, was_on)
+        back(connection, broken_before)
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
 
 
@@ -310,11 +310,50 @@ def test_inside_a_transaction_the_pragma_would_do_nothing_so_the_fix_stops(env_f
 def test_a_reference_left_pointing_nowhere_fails_the_command(env_functions, foreign_keys_on):
     off, back = env_functions
     with foreign_keys_on.connect() as connection:
-        was_on = off(connection)
+        broken_before = off(connection)
         connection.exec_driver_sql("INSERT INTO c (id, p_id) VALUES (1, 42)")  # no parent 42: accepted, keys off
         connection.commit()
-        with pytest.raises(RuntimeError, match="left 1 row"):
-            back(connection, was_on)
+        with pytest.raises(RuntimeError, match="1 more row"):
+            back(connection, broken_before)
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_a_row_broken_before_the_migrations_is_not_blamed_on_them(env_functions, foreign_keys_on):
+    """Near miss: the database already had a row pointing nowhere; the run adds none, then one."""
+    off, back = env_functions
+    raw = foreign_keys_on.raw_connection()
+    raw.driver_connection.execute("PRAGMA foreign_keys=OFF")
+    raw.driver_connection.execute("INSERT INTO c (id, p_id) VALUES (1, 42)")
+    raw.driver_connection.commit()
+    raw.invalidate()
+    with foreign_keys_on.connect() as connection:
+        broken_before = off(connection)
+        assert broken_before == 1
+        back(connection, broken_before)
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        connection.rollback()
+        broken_before = off(connection)
+        connection.exec_driver_sql("INSERT INTO c (id, p_id) VALUES (2, 43)")
+        connection.commit()
+        with pytest.raises(RuntimeError, match="1 more row"):
+            back(connection, broken_before)
+
+
+def test_when_foreign_keys_are_already_off_nothing_is_changed_or_checked(env_functions, tmp_path):
+    """An app that never turns foreign keys on: its rows pointing nowhere must not fail every upgrade."""
+    from sqlalchemy import create_engine
+
+    off, back = env_functions
+    engine = create_engine(f"sqlite:///{tmp_path / 'off.db'}")
+    with engine.connect() as connection:
+        connection.exec_driver_sql("CREATE TABLE p (id INTEGER PRIMARY KEY)")
+        connection.exec_driver_sql("CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p (id))")
+        connection.exec_driver_sql("INSERT INTO c (id, p_id) VALUES (1, 42)")
+        connection.commit()
+        assert off(connection) is None
+        back(connection, None)
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 0
+    engine.dispose()
 
 
 def test_other_databases_are_left_alone(env_functions):
