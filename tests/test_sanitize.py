@@ -1,6 +1,8 @@
 """tests/sanitize.cfg, read by nbval's own parser: what varies from run to run becomes a placeholder."""
+import nbformat
 import pytest
 
+from tools import sanitize
 from tools.sanitize import load_rules, sanitize_output, sanitize_text
 
 
@@ -128,3 +130,15 @@ def test_a_saved_widget_keeps_its_text_and_drops_its_view(rules):
     notebook.cells.append(cell)
     sanitize_notebook(notebook, rules)
     assert notebook.cells[0].outputs[0]["data"] == {"text/plain": "InstallCheck(slider, drop-down, button, coloured lines)"}
+
+
+def test_adjacent_chunks_of_one_stream_are_joined_and_nothing_else_moves(rules):
+    out = lambda name, text: nbformat.v4.new_output("stream", name=name, text=text)
+    display = nbformat.v4.new_output("display_data", data={"text/plain": "table"})
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print()", outputs=[
+        out("stdout", "a\n"), out("stdout", "b\n"), out("stderr", "warn\n"), out("stdout", "c\n"), display,
+        out("stdout", "d\n")])])
+    sanitize.sanitize_notebook(notebook, rules)
+    shown = [(o.output_type, o.get("name"), o.get("text")) for o in notebook.cells[0].outputs]
+    assert shown == [("stream", "stdout", "a\nb\n"), ("stream", "stderr", "warn\n"), ("stream", "stdout", "c\n"),
+                     ("display_data", None, None), ("stream", "stdout", "d\n")]

@@ -69,10 +69,26 @@ def sanitize_output(output, rules, plain_rules=None):
         output["traceback"] = [sanitize_text(line, plain_rules or rules) for line in output["traceback"]]
 
 
+def join_adjacent_streams(outputs):
+    """One output per run of stdout (or stderr): the kernel splits printed text into chunks at random
+    points, so a saved notebook would change at every run while nbval, which joins them, sees no change."""
+    joined = []
+    for output in outputs:
+        previous = joined[-1] if joined else None
+        if (output.get("output_type") == "stream" and previous is not None
+                and previous.get("output_type") == "stream" and previous.get("name") == output.get("name")):
+            previous["text"] = "".join(previous["text"]) + "".join(output["text"])
+        else:
+            joined.append(output)
+    return joined
+
+
 def sanitize_notebook(notebook, rules):
     """Sanitize every output of an executed notebook in place, revision ids numbered as nbval numbers them."""
     compared = numbered(rules)
     for cell in notebook.cells:
+        if "outputs" in cell:
+            cell["outputs"] = join_adjacent_streams(cell["outputs"])
         for output in cell.get("outputs", []):
             output.get("data", {}).pop(WIDGET_VIEW, None)
             sanitize_output(output, compared if is_compared(cell) else rules, rules)
