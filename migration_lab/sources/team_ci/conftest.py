@@ -9,7 +9,12 @@ WEB_SERVICE imports and MIGRATIONS).
 
 The database is a SQLite file in pytest's temporary folder; or, when DATABASE_URL names a PostgreSQL server
 (the production engine, a service in CI), a database created on that server for each test and dropped after
-it. The database DATABASE_URL names is only connected to, never changed.
+it (DROP DATABASE ... WITH (FORCE): PostgreSQL 13 or later). The database DATABASE_URL names is only connected
+to, never changed.
+
+If other tests of yours use pytest's caplog: Flask-Migrate's env.py calls logging.config.fileConfig(), which by
+default disables every logger that exists and alembic.ini does not name, so a later test expecting a record from
+one of them gets none. Pass disable_existing_loggers=False to it (pytest-alembic's "Setup" page, "Caplog Issues").
 """
 import os
 

@@ -2,8 +2,10 @@
 
 pytest-alembic's four built-in tests, imported here (its documented alternative to `pytest --test-alembic`,
 see pytest.ini): a single head, empty database -> head, the models match the DDL the history builds, and every
-downgrade runs, one revision at a time, down to base and up again. Then the one test pytest-alembic lacks, the
-stairway: each downgrade gives back the schema its upgrade found. These tests hold for any healthy history,
+downgrade runs, one revision at a time, down to base and up again. Then the stairway: each downgrade gives back
+the schema its upgrade found. (pytest-alembic's experimental test_downgrade_leaves_no_trace aims at the same, but
+it holds its own connection in a transaction and expects env.py to migrate on it; Flask-Migrate's env.py opens
+another, and on SQLite it stops at "database is locked".) These tests hold for any healthy history,
 branches and merges included: copy this file as is. Each test gets an empty database of its own
 (tests/conftest.py): SQLite, or PostgreSQL when DATABASE_URL names one. What a data migration must do to the
 rows already there belongs to this project alone: that is tests/test_migration_data.py.
