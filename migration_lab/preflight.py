@@ -81,6 +81,8 @@ def _check(project, reached_target, target):
         return Check("skipped", f"the copy is at {target}, not at the head")
     try:
         project.flask_db("check")
+    except WrongDatabase:  # env.py reached for another database: refused (exit 2), not a disagreement
+        raise
     except LabError as error:
         said = [line.split("Error: ", 1)[1] for line in str(error).splitlines() if "Error: " in line]
         return Check("disagree", said[-1] if said else one_line(error))

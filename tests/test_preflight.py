@@ -231,6 +231,20 @@ def test_env_py_that_connects_elsewhere_is_refused_before_any_sql(project_at, pr
     untouched.check()
 
 
+def test_env_py_that_connects_elsewhere_is_refused_with_nothing_to_apply(project_at, preflight, untouched):
+    """With no revision to run, only ``flask db check`` reaches env.py: the refusal is still exit 2, not "disagree"."""
+    project = project_at("upgraded")
+    env = project.migrations / "env.py"
+    env.write_text(env.read_text().replace(
+        "    connectable = get_engine()\n",
+        "    from sqlalchemy import create_engine\n    connectable = create_engine('sqlite:///instance/jobs.db')\n"))
+    untouched()
+    status, out, err = preflight(project)
+    assert (status, out) == (2, "")
+    assert err.startswith("error: env.py connects to another database than the copy preflight gave the app")
+    untouched.check()
+
+
 # --- histories with merges, and the round trip ----------------------------------------------------------------
 @pytest.fixture
 def merged(project):
