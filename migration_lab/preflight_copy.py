@@ -123,7 +123,8 @@ def _copy_sqlite(url, folder, show_progress):
     snapshot, working = folder / "before.db", folder / "copy.db"
     with progress_bar("copying the database", "pages", show_progress) as bar:
         try:
-            copy_sqlite_database(path, snapshot, progress=bar.advance_to, check=None)
+            # in steps only for a bar to show (a stepped backup is slower than one in a single step)
+            copy_sqlite_database(path, snapshot, progress=bar.advance_to if bar.shown else None, check=None)
         except Exception as error:  # sqlite3.DatabaseError: not a database, locked, unreadable
             raise LabError(f"cannot copy {path}: {type(error).__name__}: {error}") from None
     shutil.copyfile(snapshot, working)

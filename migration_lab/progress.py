@@ -15,6 +15,11 @@ class Bar:
     def __init__(self, bar):
         self._bar = bar
 
+    @property
+    def shown(self):
+        """Whether a bar is drawn: a step that only feeds the bar can be skipped when it is not."""
+        return self._bar is not None
+
     def advance(self, steps=1):
         if self._bar is not None:
             self._bar.update(steps)

@@ -114,6 +114,7 @@ class Terminal(io.StringIO):
 def test_the_progress_bar_is_drawn_on_a_terminal_only():
     for stream, drawn in ((Terminal(), True), (io.StringIO(), False)):
         with progress_bar("copying the database", "pages", stream=stream) as bar:
+            assert bar.shown is drawn
             bar.advance_to(512, 1024)
             bar.advance_to(1024, 1024)
         assert ("copying the database" in stream.getvalue()) is drawn

@@ -9,14 +9,16 @@ WEB_SERVICE imports and MIGRATIONS).
 
 The database is a SQLite file in pytest's temporary folder; or, when DATABASE_URL names a PostgreSQL server
 (the production engine, a service in CI), a database created on that server for each test and dropped after
-it (DROP DATABASE ... WITH (FORCE): PostgreSQL 13 or later). The database DATABASE_URL names is only connected
-to, never changed.
+it (DROP DATABASE ... WITH (FORCE): PostgreSQL 13 or later), under a name of its own, so that runs sharing the
+server never meet (a run killed mid-test leaves a migrations_ci_* database behind). The database DATABASE_URL
+names is only connected to, never changed.
 
 If other tests of yours use pytest's caplog: Flask-Migrate's env.py calls logging.config.fileConfig(), which by
 default disables every logger that exists and alembic.ini does not name, so a later test expecting a record from
 one of them gets none. Pass disable_existing_loggers=False to it (pytest-alembic's "Setup" page, "Caplog Issues").
 """
 import os
+import uuid
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -36,10 +38,9 @@ def database_url(tmp_path):
         yield f"sqlite:///{tmp_path / 'ci.db'}"
         return
     server = make_url(url)
-    name = "migrations_ci_" + os.environ.get("PYTEST_XDIST_WORKER", "main")  # one per pytest-xdist worker
+    name = f"migrations_ci_{uuid.uuid4().hex[:12]}"  # its own: xdist workers and other CI runs share the server
     admin = create_engine(server, isolation_level="AUTOCOMMIT")  # CREATE DATABASE runs outside a transaction
     with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))  # left by an aborted run
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     try:
         yield server.set(database=name).render_as_string(hide_password=False)
