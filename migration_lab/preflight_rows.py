@@ -132,6 +132,10 @@ def _same_pages(connection, before_name, after_name):
     are not rewritten; SQLite reads a missing trailing column as its default): then nothing in the
     table can have changed, and comparing pages is several times faster than comparing rows.
     """
+    roots = [connection.execute(f"SELECT rootpage FROM {schema}.sqlite_schema WHERE name = ?", (name,)).fetchone()
+             for schema, name in (("before", before_name), ("main", after_name))]
+    if roots[0] == roots[1] and _only_the_schema_differs(connection):
+        return True
     try:
         pages = [connection.execute(f"SELECT pageno FROM dbstat({schema!r}) WHERE name = ? ORDER BY pageno",
                                     (name,)).fetchall() for schema, name in (("before", before_name), ("main", after_name))]
@@ -145,6 +149,37 @@ def _same_pages(connection, before_name, after_name):
             mmap.mmap(first.fileno(), 0, access=mmap.ACCESS_READ) as a, \
             mmap.mmap(second.fileno(), 0, access=mmap.ACCESS_READ) as b:
         return all(a[(page - 1) * size:page * size] == b[(page - 1) * size:page * size] for (page,) in pages[0])
+
+
+def _only_the_schema_differs(connection, chunk_pages=256):
+    """Same size, same bytes outside page 1, sqlite_schema and alembic_version? Then no other b-tree changed
+    (ADD COLUMN changes only the schema): one pass over both files, where dbstat walks every page of a table."""
+    files = [Path(row[2]) for row in connection.execute("PRAGMA database_list") if row[1] in ("main", "before")]
+    size = connection.execute("PRAGMA main.page_size").fetchone()[0]
+    if files[0].stat().st_size != files[1].stat().st_size or size != connection.execute(
+            "PRAGMA before.page_size").fetchone()[0]:
+        return False
+    allowed = {1}
+    try:
+        for schema in ("main", "before"):
+            names = ["sqlite_schema"] + [name for (name,) in connection.execute(
+                f"SELECT name FROM {schema}.sqlite_schema WHERE tbl_name = 'alembic_version'")]
+            for name in names:  # dbstat walks only the b-tree named (all of them tiny)
+                allowed |= {page for (page,) in connection.execute(
+                    f"SELECT pageno FROM dbstat({schema!r}) WHERE name = ?", (name,))}
+    except sqlite3.OperationalError:  # a SQLite built without dbstat
+        return False
+    chunk = size * chunk_pages
+    with open(files[0], "rb") as first, open(files[1], "rb") as second, \
+            mmap.mmap(first.fileno(), 0, access=mmap.ACCESS_READ) as a, \
+            mmap.mmap(second.fileno(), 0, access=mmap.ACCESS_READ) as b:
+        for start in range(0, len(a), chunk):
+            if a[start:start + chunk] == b[start:start + chunk]:
+                continue
+            for offset in range(start, min(start + chunk, len(a)), size):
+                if offset // size + 1 not in allowed and a[offset:offset + size] != b[offset:offset + size]:
+                    return False
+    return True
 
 
 def _by_position(connection, old, new, after_name):

@@ -217,8 +217,11 @@ def test_a_failing_revision_is_named_and_the_source_stays_untouched(project_at, 
     untouched.check()
 
 
-def test_env_py_that_connects_elsewhere_is_refused_before_any_sql(project_at, preflight, untouched):
-    project = project_at("generated")
+@pytest.mark.parametrize("checkpoint", ["generated", "upgraded"])
+def test_env_py_that_connects_elsewhere_is_refused_before_any_sql(project_at, preflight, untouched, checkpoint):
+    """At 'upgraded' no revision is left to run: only ``flask db check`` reaches env.py, and the refusal
+    must still be exit 2, not "models and migrations disagree"."""
+    project = project_at(checkpoint)
     env = project.migrations / "env.py"
     env.write_text(env.read_text().replace(
         "    connectable = get_engine()\n",
@@ -228,20 +231,6 @@ def test_env_py_that_connects_elsewhere_is_refused_before_any_sql(project_at, pr
     assert (status, out) == (2, "")
     assert err == ("error: env.py connects to another database than the copy preflight gave the app "
                    "(Flask-Migrate's env.py connects through the app's engine): nothing was run\n")
-    untouched.check()
-
-
-def test_env_py_that_connects_elsewhere_is_refused_with_nothing_to_apply(project_at, preflight, untouched):
-    """With no revision to run, only ``flask db check`` reaches env.py: the refusal is still exit 2, not "disagree"."""
-    project = project_at("upgraded")
-    env = project.migrations / "env.py"
-    env.write_text(env.read_text().replace(
-        "    connectable = get_engine()\n",
-        "    from sqlalchemy import create_engine\n    connectable = create_engine('sqlite:///instance/jobs.db')\n"))
-    untouched()
-    status, out, err = preflight(project)
-    assert (status, out) == (2, "")
-    assert err.startswith("error: env.py connects to another database than the copy preflight gave the app")
     untouched.check()
 
 
@@ -331,3 +320,30 @@ def test_a_rename_in_place_keeps_the_values(project_at, preflight):
     status, out, _ = preflight(project)
     assert status == 0
     assert "    finished_at: renamed to completed_at, 309 values kept" in out
+
+
+@pytest.mark.parametrize("change, untouched", [
+    ("", True),                                                          # ADD COLUMN and the revision only
+    ("UPDATE alembic_version SET version_num = 'b2'", True),             # the version table may change
+    ("UPDATE jobs SET name = 'X' || substr(name, 2) WHERE id = 777", False),  # one value, in place
+    ("DELETE FROM jobs WHERE id = 5000", False),                         # a row gone, the file's size kept
+])
+def test_the_one_pass_comparison_clears_only_a_file_whose_tables_are_untouched(tmp_path, change, untouched):
+    """The fast path of _same_pages: the files differ only in page 1, sqlite_schema and alembic_version."""
+    from migration_lab.preflight_rows import _attached, _only_the_schema_differs
+
+    before, after = tmp_path / "before.db", tmp_path / "after.db"
+    with sqlite3.connect(before) as connection:
+        connection.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)")
+        connection.execute("INSERT INTO alembic_version VALUES ('a1')")
+        connection.execute("CREATE TABLE jobs (id INTEGER PRIMARY KEY, name TEXT)")
+        connection.executemany("INSERT INTO jobs (name) VALUES (?)", [(f"job {i:05}",) for i in range(20_000)])
+    connection.close()
+    after.write_bytes(before.read_bytes())
+    with sqlite3.connect(after) as connection:
+        connection.execute("ALTER TABLE jobs ADD COLUMN attempts INTEGER")
+        connection.execute(change or "SELECT 1")
+    connection.close()
+    assert before.stat().st_size == after.stat().st_size
+    with _attached(f"sqlite:///{after}", before) as connection:
+        assert _only_the_schema_differs(connection) is untouched
