@@ -138,6 +138,3 @@ class FlaskProject:
             except (CommandError, RevisionError):
                 raise LabError(f"the database is at revision {head!r}, which is not in {self.directory}: "
                                "is it the right migrations folder?") from None
-
-    def script(self, revision):
-        return self.scripts.get_revision(revision)

@@ -5,6 +5,7 @@ in the files ``flask db init`` wrote, shown as a diff so they can be copied as t
 """
 from pathlib import Path
 
+from .app_edits import APP_PY, INIT_MIGRATE
 from .errors import LabError
 from .files import edit_file
 
@@ -97,8 +98,6 @@ def set_lock_timeout(root, value="5s"):
     return edit_file(Path(root) / ENV_PY, change, ENV_PY)
 
 
-APP_PY = "WEB_SERVICE/app.py"
-INIT_MIGRATE = "    migrate.init_app(app, db)\n"
 PER_MIGRATION = ("    # Flask-Migrate hands extra arguments to Alembic's context.configure(): commit after each revision\n"
                  "    migrate.init_app(app, db, transaction_per_migration=True)\n")
 

@@ -92,14 +92,19 @@ def add_import(root, line):
         raise LabError(f"{line!r} is not one import line, such as 'from ..types import UTCDateTime'")
 
     def change(text):
-        if re.search(rf"^{re.escape(line)}$", text, flags=re.MULTILINE):
-            return text
-        imports = [m.end() for m in re.finditer(r"^(?:from \S+ )?import .*\n", text, flags=re.MULTILINE)]
-        if not imports:
-            raise _restart_hint("has no import line")
-        return text[:imports[-1]] + line + "\n" + text[imports[-1]:]
+        return _after_last_import(text, line + "\n", r"^(?:from \S+ )?import .*\n", _restart_hint("has no import line"))
 
     return edit_file(Path(root) / MODEL_FILE, change, MODEL_FILE)
+
+
+def _after_last_import(text, line, imports, missing):
+    """``text`` with ``line`` after the last line matching ``imports``; unchanged if ``line`` is there already."""
+    if re.search(rf"^{re.escape(line)}", text, flags=re.MULTILINE):
+        return text
+    ends = [m.end() for m in re.finditer(imports, text, flags=re.MULTILINE)]
+    if not ends:
+        raise missing
+    return text[:ends[-1]] + line + text[ends[-1]:]
 
 
 def _import_line(module):
@@ -122,15 +127,10 @@ def add_model_module(root, module, imported=True):
     if imported:
         line = _import_line(module)
 
-        def change(text):
-            if line in text:
-                return text
-            imports = [m.end() for m in re.finditer(r"^from \.\w+ import .*\n", text, flags=re.MULTILINE)]
-            if not imports:
-                raise LabError(f"{MODELS_INIT} has no 'from .module import Model' line: re-run the first code cell")
-            return text[:imports[-1]] + line + text[imports[-1]:]
-
-        changes.append(edit_file(Path(root) / MODELS_INIT, change, MODELS_INIT))
+        missing = LabError(f"{MODELS_INIT} has no 'from .module import Model' line: re-run the first code cell")
+        changes.append(edit_file(Path(root) / MODELS_INIT,
+                                 lambda text: _after_last_import(text, line, r"^from \.\w+ import .*\n", missing),
+                                 MODELS_INIT))
     return ModelChanges(tuple(changes))
 
 

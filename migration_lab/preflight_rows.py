@@ -13,7 +13,6 @@ rename written as drop + add loses them (the new column holds NULLs): the values
   there is no key). Equal fingerprints mean the same values in the same rows; different ones say
   *that* values changed, not how many. Rows a migration appends (a higher key) are left out.
 """
-import mmap
 import sqlite3
 from contextlib import closing
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from .database import connect
+from .sqlite_pages import same_pages
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ def _keys(before, after):
 
 
 # --- SQLite: the upgraded copy against its snapshot, in SQLite ---------------------------------------------
-def _sqlite_compare(snapshot, copy_url, before, after, before_name, after_name):
+def _sqlite_compare(snapshot, copy_url, before, after, before_name, after_name, pages):
     """TableRows for table ``before_name`` (snapshot) against ``after_name`` (copy).
 
     One join answers the common case: rows unmatched, rows whose kept columns differ, and for each
@@ -89,7 +89,7 @@ def _sqlite_compare(snapshot, copy_url, before, after, before_name, after_name):
     """
     old, new = before[before_name], after[after_name]
     with _attached(copy_url, snapshot) as connection:
-        if len(new.columns) >= len(old.columns) and _same_pages(connection, before_name, after_name):
+        if len(new.columns) >= len(old.columns) and same_pages(connection, before_name, after_name, pages):
             return _by_position(connection, old, new, after_name)
     added = [c.name for c in new.columns if old.column(c.name) is None]
     common = [c.name for c in old.columns if new.column(c.name) is not None]
@@ -123,63 +123,6 @@ def _sqlite_compare(snapshot, copy_url, before, after, before_name, after_name):
         columns[name] = ColumnRows(name, values, "changed", count) if count else ColumnRows(name, values, "kept")
     return TableRows(before_name, row[0], rows_after, row[1],
                      tuple(columns[c.name] for c in old.columns))
-
-
-def _same_pages(connection, before_name, after_name):
-    """Is the table the same pages, byte for byte, in the snapshot and the copy? (SQLite's ``dbstat`` table.)
-
-    ``ALTER TABLE ... ADD COLUMN`` and ``CREATE INDEX`` leave a table's pages as they were (old rows
-    are not rewritten; SQLite reads a missing trailing column as its default): then nothing in the
-    table can have changed, and comparing pages is several times faster than comparing rows.
-    """
-    roots = [connection.execute(f"SELECT rootpage FROM {schema}.sqlite_schema WHERE name = ?", (name,)).fetchone()
-             for schema, name in (("before", before_name), ("main", after_name))]
-    if roots[0] == roots[1] and _only_the_schema_differs(connection):
-        return True
-    try:
-        pages = [connection.execute(f"SELECT pageno FROM dbstat({schema!r}) WHERE name = ? ORDER BY pageno",
-                                    (name,)).fetchall() for schema, name in (("before", before_name), ("main", after_name))]
-    except sqlite3.OperationalError:  # a SQLite built without dbstat: compare rows
-        return False
-    if pages[0] != pages[1] or not pages[0]:
-        return False
-    size = connection.execute("PRAGMA main.page_size").fetchone()[0]
-    files = [Path(row[2]) for row in connection.execute("PRAGMA database_list") if row[1] in ("main", "before")]
-    with open(files[0], "rb") as first, open(files[1], "rb") as second, \
-            mmap.mmap(first.fileno(), 0, access=mmap.ACCESS_READ) as a, \
-            mmap.mmap(second.fileno(), 0, access=mmap.ACCESS_READ) as b:
-        return all(a[(page - 1) * size:page * size] == b[(page - 1) * size:page * size] for (page,) in pages[0])
-
-
-def _only_the_schema_differs(connection, chunk_pages=256):
-    """Same size, same bytes outside page 1, sqlite_schema and alembic_version? Then no other b-tree changed
-    (ADD COLUMN changes only the schema): one pass over both files, where dbstat walks every page of a table."""
-    files = [Path(row[2]) for row in connection.execute("PRAGMA database_list") if row[1] in ("main", "before")]
-    size = connection.execute("PRAGMA main.page_size").fetchone()[0]
-    if files[0].stat().st_size != files[1].stat().st_size or size != connection.execute(
-            "PRAGMA before.page_size").fetchone()[0]:
-        return False
-    allowed = {1}
-    try:
-        for schema in ("main", "before"):
-            names = ["sqlite_schema"] + [name for (name,) in connection.execute(
-                f"SELECT name FROM {schema}.sqlite_schema WHERE tbl_name = 'alembic_version'")]
-            for name in names:  # dbstat walks only the b-tree named (all of them tiny)
-                allowed |= {page for (page,) in connection.execute(
-                    f"SELECT pageno FROM dbstat({schema!r}) WHERE name = ?", (name,))}
-    except sqlite3.OperationalError:  # a SQLite built without dbstat
-        return False
-    chunk = size * chunk_pages
-    with open(files[0], "rb") as first, open(files[1], "rb") as second, \
-            mmap.mmap(first.fileno(), 0, access=mmap.ACCESS_READ) as a, \
-            mmap.mmap(second.fileno(), 0, access=mmap.ACCESS_READ) as b:
-        for start in range(0, len(a), chunk):
-            if a[start:start + chunk] == b[start:start + chunk]:
-                continue
-            for offset in range(start, min(start + chunk, len(a)), size):
-                if offset // size + 1 not in allowed and a[offset:offset + size] != b[offset:offset + size]:
-                    return False
-    return True
 
 
 def _by_position(connection, old, new, after_name):
@@ -266,9 +209,9 @@ def take_before(copy, schema):
             for name, table in schema.app_tables().tables.items()}
 
 
-def _compare(copy, prints, before, after, before_name, after_name):
+def _compare(copy, prints, before, after, before_name, after_name, pages):
     if copy.engine == "sqlite":
-        return _sqlite_compare(copy.snapshot, copy.url, before, after, before_name, after_name)
+        return _sqlite_compare(copy.snapshot, copy.url, before, after, before_name, after_name, pages)
     return _pg_compare(copy.url, prints, before, after, before_name, after_name)
 
 
@@ -276,15 +219,15 @@ def compare_rows(copy, prints, before, after):
     """TableRows for every table of ``before`` (a Schema), compared with the copy now (schema ``after``)."""
     before, after = before.app_tables(), after.app_tables()
     added = [name for name in after.tables if name not in before.tables]
-    results = []
+    results, pages = [], {}  # pages: what sqlite_pages learnt of the two files, shared by every table
     for name, table in before.tables.items():
         if name in after.tables:
-            results.append(_compare(copy, prints, before, after, name, name))
+            results.append(_compare(copy, prints, before, after, name, name, pages))
             continue
         renamed = None
         for candidate in added:  # a table renamed keeps every row and value under its new name
             if all(after[candidate].column(k) is not None for k in _keys(table, table)):
-                result = _compare(copy, prints, before, after, name, candidate)
+                result = _compare(copy, prints, before, after, name, candidate, pages)
                 if not result.rows_lost and not any(c.lost for c in result.columns):
                     renamed = TableRows(name, result.rows_before, result.rows_after, 0, result.columns, candidate)
                     break

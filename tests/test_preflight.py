@@ -242,6 +242,11 @@ def merged(project):
     write_recommended_history(project)
     project.flask_db("stamp", revision="0001_baseline")
     project.flask_db("upgrade", revision="0003_progress_default")
+    return branch_and_merge(project)
+
+
+def branch_and_merge(project):
+    """On a project at 0003: Alice's and Bruno's branches (notebook 11), the model to match, their merge."""
     for rev_id, source, message in (("0004_alice", "alice_priority", "priority for urgent jobs"),
                                     ("0004_bruno", "bruno_created_index", "index on created_at")):
         project.flask_db("revision", message=message, rev_id=rev_id, head="0003_progress_default", splice=True)
@@ -330,7 +335,8 @@ def test_a_rename_in_place_keeps_the_values(project_at, preflight):
 ])
 def test_the_one_pass_comparison_clears_only_a_file_whose_tables_are_untouched(tmp_path, change, untouched):
     """The fast path of _same_pages: the files differ only in page 1, sqlite_schema and alembic_version."""
-    from migration_lab.preflight_rows import _attached, _only_the_schema_differs
+    from migration_lab.preflight_rows import _attached
+    from migration_lab.sqlite_pages import _only_the_schema_differs
 
     before, after = tmp_path / "before.db", tmp_path / "after.db"
     with sqlite3.connect(before) as connection:
@@ -347,3 +353,19 @@ def test_the_one_pass_comparison_clears_only_a_file_whose_tables_are_untouched(t
     assert before.stat().st_size == after.stat().st_size
     with _attached(f"sqlite:///{after}", before) as connection:
         assert _only_the_schema_differs(connection) is untouched
+
+
+def test_the_one_pass_over_both_files_is_made_once_for_all_tables(project_at, preflight, monkeypatch):
+    from migration_lab import sqlite_pages
+
+    project = project_at("upgraded")
+    project.add_model_module("audit_entry")
+    project.flask_db("migrate", message="audit")
+    project.flask_db("upgrade")
+    project.add_model_columns("attempts = db.Column(db.Integer)")
+    project.flask_db("migrate", message="attempts")
+    calls = []
+    one_pass = sqlite_pages._only_the_schema_differs
+    monkeypatch.setattr(sqlite_pages, "_only_the_schema_differs", lambda c: calls.append(1) or one_pass(c))
+    status, out, _ = preflight(project)
+    assert status == 0 and "audit_entries: 0 rows before, 0 after" in out and len(calls) == 1, out

@@ -11,9 +11,8 @@ import pytest
 
 from migration_lab import postgres, replace_function_bodies
 from migration_lab.checkpoints import replay
-from migration_lab.sources import lab_file
 
-from test_preflight import NOT_NULL, RENAME
+from test_preflight import NOT_NULL, RENAME, branch_and_merge
 
 
 def state(database):
@@ -79,13 +78,7 @@ def test_a_failing_revision_is_named_and_rolled_back_on_the_copy(production, pg_
 
 def test_a_merge_on_postgresql(production, pg_preflight):
     project, database = production
-    for rev_id, source in (("0004_alice", "alice_priority"), ("0004_bruno", "bruno_created_index")):
-        project.flask_db("revision", message=source, rev_id=rev_id, head="0003_progress_default", splice=True)
-        replace_function_bodies(project.migration_script(revision=rev_id), from_file=lab_file(f"revisions/{source}.py"))
-    project.add_model_columns('priority = db.Column(db.String(10), nullable=False, server_default="normal")')
-    created = "created_at = db.Column(db.DateTime, nullable=False, default=utcnow)"
-    project.replace_model_line(created, created.replace(")", ", index=True)"))
-    project.flask_db("merge", revisions="heads", message="merge", rev_id="0005_merge")
+    branch_and_merge(project)
     status, report = pg_preflight()
     assert status == 0, report["problems"]
     assert [r["revision"] for r in report["revisions"]][-1] == "0005_merge" and len(report["revisions"]) == 3
