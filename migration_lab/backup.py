@@ -21,7 +21,7 @@ from .schema import Schema
 BACKUP_FOLDER = Path("instance") / "backups"
 
 
-def copy_sqlite_database(source, destination, progress=None, check="integrity_check"):
+def copy_sqlite_database(source, destination, progress=None, check="integrity_check", durable=True):
     """Copy SQLite database ``source`` into ``destination`` with the backup API; check the copy.
 
     The source is opened read-only (``mode=ro``): copying it never writes to it. ``progress(copied,
@@ -29,6 +29,7 @@ def copy_sqlite_database(source, destination, progress=None, check="integrity_ch
     1024 pages (SQLite restarts a stepped backup by itself when another connection writes to the source
     in between, so the copy is still one consistent snapshot). ``check`` is the PRAGMA run on the copy:
     ``integrity_check``, ``quick_check`` (the same, minus index contents: several times faster), or None.
+    ``durable=False`` skips the fsyncs (``PRAGMA synchronous=OFF``) for a scratch copy that no crash must survive.
     """
     source, destination = Path(source), Path(destination)
     if not source.is_file():
@@ -37,6 +38,8 @@ def copy_sqlite_database(source, destination, progress=None, check="integrity_ch
     read_only = source.resolve().as_uri() + "?mode=ro"
     steps = {} if progress is None else {"pages": 1024, "progress": lambda _, left, total: progress(total - left, total)}
     with closing(sqlite3.connect(read_only, uri=True)) as reader, closing(sqlite3.connect(destination)) as writer:
+        if not durable:
+            writer.execute("PRAGMA synchronous=OFF")
         reader.backup(writer, **steps)
         verdict = writer.execute(f"PRAGMA {check}").fetchone()[0] if check else "ok"
     if verdict != "ok":

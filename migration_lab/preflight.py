@@ -145,7 +145,7 @@ def run_preflight(app=None, directory=None, database=None, revision="head", allo
     source_unchanged = _source_state(url) == source_before
     return Report(copy.source, revision, copy.engine, start, tuple((s.revision, s.doc, _name(s)) for s in plan),
                   runs, schema_diff(before.app_tables(), after.app_tables()), tables, reviews, check, trip,
-                  tuple(allow), copy.size, copy.seconds, source_unchanged, timings)
+                  tuple(allow), copy.method, copy.size, copy.seconds, source_unchanged, timings)
 
 
 def _trip_on_copy(project, copy, start, target, before, after):
@@ -153,6 +153,6 @@ def _trip_on_copy(project, copy, start, target, before, after):
     if copy.engine == "sqlite":
         snapshot = copy.snapshot.with_name("after.db")
         shutil.copyfile(make_url(copy.url).database, snapshot)
-        return _round_trip(project, Copy("sqlite", copy.source, copy.url, snapshot=snapshot), start, target,
+        return _round_trip(project, Copy("sqlite", copy.source, copy.url, copy.method, snapshot=snapshot), start, target,
                            before, after, None)
     return _round_trip(project, copy, start, target, before, after, take_before(copy, after))

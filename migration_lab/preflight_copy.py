@@ -1,9 +1,13 @@
 """Preflight's copy of a database: made without writing to the source, thrown away when preflight ends.
 
-SQLite: SQLite's backup API reads the source, opened read-only, into a *snapshot* file (one consistent
-state, even while the app writes: see :mod:`migration_lab.backup`); a plain file copy of the snapshot,
-which nobody else has open, becomes the working copy. The snapshot stays untouched: it is the "before"
-that the rows are compared with, value by value.
+SQLite: the source, opened read-only, becomes a *snapshot* file holding one consistent, committed state,
+even while the app writes. A database with a rollback journal (SQLite's default) is copied as a file while
+preflight holds SQLite's SHARED lock on it: no connection can write to the file until the lock is released
+(https://www.sqlite.org/lockingv3.html), the method https://www.sqlite.org/backup.html describes. A database
+in WAL mode keeps committed pages in ``-wal`` beside the file, which a file copy misses: it is copied through
+SQLite's backup API (:mod:`migration_lab.backup`). A plain file copy of the snapshot, which nobody else has
+open, becomes the working copy; the snapshot stays untouched: it is the "before" that the rows are compared
+with.
 
 PostgreSQL: the server's own ``pg_dump`` (custom format) reads the source; ``pg_restore`` loads the dump
 into a new database on a scratch PostgreSQL started from pgserver (:mod:`migration_lab.postgres`), so
@@ -14,9 +18,11 @@ import contextlib
 import importlib.util
 import os
 import shutil
+import sqlite3
 import subprocess
 import tempfile
 import time
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,11 +39,12 @@ from .progress import progress_bar
 
 @dataclass
 class Copy:
-    """The working copy: where it is (``url``), how big, how long it took, and what it was made from."""
+    """The working copy: where it is (``url``), how it was made, how big, how long it took, and from what."""
 
     engine: str            # "sqlite" or "postgresql"
     source: str            # the source as the report names it (no password, no socket path)
     url: str               # the working copy's SQLAlchemy URL
+    method: str = ""       # how the source was read, as the report says it
     size: int = 0          # bytes
     seconds: float = 0.0
     snapshot: Path = None  # SQLite: the untouched snapshot the copy was made from
@@ -118,17 +125,50 @@ def _sqlite_path(url):
     return Path(path)
 
 
+FILE_COPY = "a file copy under SQLite's shared lock"
+BACKUP_API = "SQLite's backup API (WAL mode)"
+
+
 def _copy_sqlite(url, folder, show_progress):
     path = _sqlite_path(url)
     snapshot, working = folder / "before.db", folder / "copy.db"
-    with progress_bar("copying the database", "pages", show_progress) as bar:
+    with progress_bar("copying the database", "MB", show_progress) as bar:
         try:
-            # in steps only for a bar to show (a stepped backup is slower than one in a single step)
-            copy_sqlite_database(path, snapshot, progress=bar.advance_to if bar.shown else None, check=None)
-        except Exception as error:  # sqlite3.DatabaseError: not a database, locked, unreadable
+            method = _snapshot(path, snapshot, bar)
+        except sqlite3.Error as error:  # not a database, locked, unreadable
             raise LabError(f"cannot copy {path}: {type(error).__name__}: {error}") from None
     shutil.copyfile(snapshot, working)
-    return Copy("sqlite", describe(url), sqlite_url(working), snapshot=snapshot)
+    return Copy("sqlite", describe(url), sqlite_url(working), method, snapshot=snapshot)
+
+
+def _snapshot(path, snapshot, bar):
+    """Copy ``path`` into ``snapshot``, one committed state of it; returns how (FILE_COPY or BACKUP_API)."""
+    with closing(sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, isolation_level=None)) as reader:
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM sqlite_schema").fetchone()  # a read: SHARED lock until COMMIT
+        wal = reader.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        page_size = reader.execute("PRAGMA page_size").fetchone()[0]
+        if not wal:
+            _copy_file(path, snapshot, bar)
+        reader.execute("COMMIT")
+    if wal:  # a writer is never blocked in WAL mode: the backup API reads one snapshot, -wal included
+        # in steps only for a bar to show (a stepped backup is slower than one in a single step)
+        in_mb = (lambda done, total: bar.advance_to(done * page_size // 1_000_000, total * page_size // 1_000_000))
+        copy_sqlite_database(path, snapshot, progress=in_mb if bar.shown else None, check=None, durable=False)
+        return BACKUP_API
+    return FILE_COPY
+
+
+def _copy_file(source, destination, bar, chunk=64 << 20):
+    """``cp source destination``; in chunks only when a bar is shown."""
+    if not bar.shown:
+        shutil.copyfile(source, destination)
+        return
+    total = source.stat().st_size
+    with open(source, "rb") as reader, open(destination, "wb") as writer:
+        while data := reader.read(chunk):
+            writer.write(data)
+            bar.advance_to(writer.tell() // 1_000_000, total // 1_000_000)
 
 
 def _libpq(url):
@@ -178,6 +218,6 @@ def _copy_postgres(url, folder, show_progress):
                                             "--dbname", scratch.libpq_url, str(dump)],
                      os.environ, bar, "processing data for table")
         dump.unlink()
-        yield Copy("postgresql", describe(url), scratch.url)
+        yield Copy("postgresql", describe(url), scratch.url, "pg_dump, pg_restore into a scratch PostgreSQL")
     finally:
         server.stop()

@@ -67,6 +67,7 @@ class Report:
     check: Check = None
     round_trip: RoundTrip = None
     allowed: tuple = ()
+    copy_method: str = ""               # how the source was read (Copy.method)
     copy_size: int = 0
     copy_seconds: float = 0.0
     source_unchanged: bool = True
@@ -117,8 +118,7 @@ class Report:
 
     def text(self):
         size = f", {self.copy_size / 1e6:.1f} MB, copied in {self.copy_seconds:.2f} s" if self.timings else ""
-        how = "SQLite's backup API" if self.engine == "sqlite" else "pg_dump, pg_restore into a scratch PostgreSQL"
-        out = [f"preflight: {self.source}, upgraded to {self.target} on a copy ({how}{size})",
+        out = [f"preflight: {self.source}, upgraded to {self.target} on a copy ({self.copy_method}{size})",
                f"the copy started at: {', '.join(self.start) or '(no revision)'}", ""]
         out += self._revisions_text() + [""] + self._schema_text() + [""] + self._rows_text() + [""]
         out += self._review_text() + [""] + [f"flask db check on the result: {self._check_text()}"]
@@ -202,7 +202,7 @@ class Report:
         timed = self.timings
         return {
             "source": self.source, "engine": self.engine, "target": self.target, "start": list(self.start),
-            "copy": {"bytes": self.copy_size if timed else None, "seconds": round(self.copy_seconds, 3) if timed else None},
+            "copy": {"method": self.copy_method, "bytes": self.copy_size if timed else None, "seconds": round(self.copy_seconds, 3) if timed else None},
             "revisions": [{"revision": revision, "message": message, "script": script,
                            "status": self._status(revision),
                            "seconds": round(run.seconds, 3) if (run := self._run(revision)) and timed else None,

@@ -33,11 +33,12 @@ def same_pages(connection, before_name, after_name, memo):
     """
     roots = [connection.execute(f"SELECT rootpage FROM {schema}.sqlite_schema WHERE name = ?", (name,)).fetchone()
              for schema, name in (("before", before_name), ("main", after_name))]
-    if roots[0] == roots[1]:
-        if "only_schema" not in memo:  # one pass over both files answers for every table: made once
-            memo["only_schema"] = _only_the_schema_differs(connection)
-        if memo["only_schema"]:
-            return True
+    if roots[0] != roots[1]:  # a table rebuilt (batch mode, VACUUM): its pages, root included, are others
+        return False
+    if "only_schema" not in memo:  # one pass over both files answers for every table: made once
+        memo["only_schema"] = _only_the_schema_differs(connection)
+    if memo["only_schema"]:
+        return True
     try:
         pages = [connection.execute(f"SELECT pageno FROM dbstat({schema!r}) WHERE name = ? ORDER BY pageno",
                                     (name,)).fetchall() for schema, name in (("before", before_name), ("main", after_name))]
@@ -50,7 +51,7 @@ def same_pages(connection, before_name, after_name, memo):
         return all(a[(page - 1) * size:page * size] == b[(page - 1) * size:page * size] for (page,) in pages[0])
 
 
-def _only_the_schema_differs(connection, chunk_pages=256):
+def _only_the_schema_differs(connection, chunk_pages=1024):
     """Same size, same bytes outside page 1, sqlite_schema and alembic_version? Then no other b-tree changed
     (ADD COLUMN changes only the schema): one pass over both files, where dbstat walks every page of a table."""
     files = _files(connection)
@@ -68,12 +69,16 @@ def _only_the_schema_differs(connection, chunk_pages=256):
                     f"SELECT pageno FROM dbstat({schema!r}) WHERE name = ?", (name,))}
     except sqlite3.OperationalError:  # a SQLite built without dbstat
         return False
-    chunk = size * chunk_pages
-    with _mapped(files) as (a, b):
-        for start in range(0, len(a), chunk):
-            if a[start:start + chunk] == b[start:start + chunk]:
-                continue
-            for offset in range(start, min(start + chunk, len(a)), size):
-                if offset // size + 1 not in allowed and a[offset:offset + size] != b[offset:offset + size]:
-                    return False
-    return True
+    return all(page in allowed for page in _differing_pages(files, size, chunk_pages))
+
+
+def _differing_pages(files, size, chunk_pages):
+    """The numbers of the pages whose bytes differ between two files of the same size, read in chunks."""
+    with open(files[0], "rb", buffering=0) as first, open(files[1], "rb", buffering=0) as second:
+        start = 0
+        while a := first.read(size * chunk_pages):
+            b = second.read(len(a))
+            if a != b:
+                yield from (start // size + offset // size + 1 for offset in range(0, len(a), size)
+                            if a[offset:offset + size] != b[offset:offset + size])
+            start += len(a)

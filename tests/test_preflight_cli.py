@@ -36,7 +36,7 @@ def test_a_team_runs_it_in_its_own_project_with_flask_app(team_project):
     result = run(team_project.root, "--directory", "WEB_SERVICE/migrations", FLASK_APP="WEB_SERVICE.app")
     assert (result.returncode, result.stderr) == (0, "")  # no bar: standard error is not a terminal
     lines = result.stdout.splitlines()
-    assert re.fullmatch(r"preflight: SQLite file instance/jobs\.db, upgraded to head on a copy \(SQLite's backup API, "
+    assert re.fullmatch(r"preflight: SQLite file instance/jobs\.db, upgraded to head on a copy \(a file copy under SQLite's shared lock, "
                         r"\d+\.\d MB, copied in \d+\.\d\d s\)", lines[0])
     revision = team_project.migration_scripts()[0].revision
     assert re.fullmatch(rf"  ok  {revision}  Ajout des colonnes de suivi pour les jobs  \d+\.\d\d s", lines[4])
@@ -53,7 +53,8 @@ def test_the_json_report_holds_the_timings_and_the_copys_size(team_project):
                                                  "renamed_to": None}
     stable = run(team_project.root, "--app", "WEB_SERVICE.app", "--directory", "WEB_SERVICE/migrations", "--json",
                  "--no-timings")
-    assert json.loads(stable.stdout)["copy"] == {"bytes": None, "seconds": None}
+    assert json.loads(stable.stdout)["copy"] == {"method": "a file copy under SQLite's shared lock", "bytes": None,
+                                                 "seconds": None}
 
 
 def test_no_timings_leaves_out_durations_and_the_size(team_project):

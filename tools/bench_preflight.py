@@ -2,8 +2,8 @@
 
 By hand is what a careful team does without preflight: copy the file (``cp``), then
 ``DATABASE_URL=sqlite:///copy.db python -m flask db upgrade <target>`` on the copy. Preflight is
-``python -m migration_lab preflight <target> --database <file>``: it also copies (through SQLite's
-backup API, plus the snapshot it compares with), compares every value, reviews the scripts and runs
+``python -m migration_lab preflight <target> --database <file>``: it also copies (a file copy under
+SQLite's shared lock, then the working copy from that snapshot), compares every value, reviews the scripts and runs
 ``flask db check``. Both are timed as processes, from start to exit, on the same seeded database at
 ``0001_baseline`` of the recommended history, for two targets: ``0002`` (four columns added: milliseconds
 of SQL, so fixed costs dominate) and ``head`` (``0003`` backfills and rebuilds the table). The target is
