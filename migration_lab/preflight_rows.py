@@ -11,7 +11,9 @@ rename written as drop + add loses them (the new column holds NULLs): the values
 - PostgreSQL (a scratch server, no snapshot beside the copy): per-column fingerprints, computed by the
   server before and after: the md5 of every value as text, in primary-key order (sorted values when
   there is no key). Equal fingerprints mean the same values in the same rows; different ones say
-  *that* values changed, not how many. Rows a migration appends (a higher key) are left out.
+  *that* values changed, not how many. Rows a migration appends (a higher key) are left out. A column
+  whose type changed prints its values differently (``5`` becomes ``5.00`` as ``numeric(14,2)``): its
+  values are then cast back to the old type, and each counts as kept only if that cast loses nothing.
 """
 import sqlite3
 from contextlib import closing
@@ -20,6 +22,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from .database import connect
 from .sqlite_pages import same_pages
@@ -163,34 +166,72 @@ def _sqlite_dropped(snapshot, table):
 
 
 # --- PostgreSQL: fingerprints computed by the server ------------------------------------------------------
-def _pg_fingerprints(url, table, columns, keys, limit=None):
-    """(rows, {column: (non-NULL values, md5 of the values in key order)}) for ``columns`` of ``table``."""
+def _pg_fingerprints(url, table, columns, keys, limit=None, expressions=None):
+    """(rows, {column: (non-NULL values, md5 of the values in key order)}) for ``columns`` of ``table``.
+
+    ``expressions`` gives, for some columns, the SQL (over ``s``) whose text is fingerprinted instead.
+    """
+    expressions = expressions or {}
     order = ", ".join(_q(k) for k in keys)
     source = f"(SELECT * FROM {_q(table)} ORDER BY {order} LIMIT {int(limit)}) s" if keys and limit is not None \
         else f"{_q(table)} s"
     parts = ["count(*)"]
     for column in columns:
-        within = f"ORDER BY {', '.join('s.' + _q(k) for k in keys)}" if keys else f"ORDER BY quote_nullable(s.{_q(column)})"
-        parts += [f"count(s.{_q(column)})",
-                  f"md5(coalesce(string_agg(quote_nullable(s.{_q(column)}), ',' {within}), ''))"]
+        value = expressions.get(column, f"quote_nullable(s.{_q(column)})")
+        within = f"ORDER BY {', '.join('s.' + _q(k) for k in keys)}" if keys else f"ORDER BY {value}"
+        parts += [f"count(s.{_q(column)})", f"md5(coalesce(string_agg({value}, ',' {within}), ''))"]
     with connect(url) as connection:
         row = connection.execute(text(f"SELECT {', '.join(parts)} FROM {source}")).one()
     return row[0], {column: (row[1 + 2 * i], row[2 + 2 * i]) for i, column in enumerate(columns)}
 
 
+def _pg_types(url, table):
+    """{column: its type as PostgreSQL writes it (``numeric(14,2)``)}: what a cast back to it needs."""
+    with connect(url) as connection:
+        return dict(connection.execute(text(
+            "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+            "WHERE attrelid = to_regclass(quote_ident(:table)) AND attnum > 0 AND NOT attisdropped"),
+            {"table": table}).all())
+
+
+def _as_before(column, old_type, new_type):
+    """The column's text as its old type, when casting it there and back gives the same value; else a text no
+    old value prints as (``?``...): a value the old type cannot hold cannot be one it held."""
+    value = f"s.{_q(column)}"
+    back = f"CAST(CAST({value} AS {old_type}) AS {new_type})"
+    return (f"CASE WHEN {back} IS NOT DISTINCT FROM {value} THEN quote_nullable(CAST({value} AS {old_type})) "
+            f"ELSE '?' || quote_nullable({value}) END")
+
+
+def _pg_retyped_kept(url, table, keys, limit, retyped, digests):
+    """The columns among ``retyped`` ({column: (old type, new type)}) whose values, cast back, match ``digests``."""
+    expressions = {column: _as_before(column, *types) for column, types in retyped.items()}
+    try:
+        _, now = _pg_fingerprints(url, table, list(retyped), keys, limit, expressions)
+    except SQLAlchemyError:  # no cast between the two types, or a value the cast refuses: not kept
+        return set()
+    return {column for column in retyped if now[column][1] == digests[column]}
+
+
 def _pg_compare(url, prints, before, after, before_name, after_name):
     old, new = before[before_name], after[after_name]
-    rows_before, values = prints[before_name]
+    rows_before, values, types = prints[before_name]
     keys = _keys(old, new)
     with connect(url) as connection:
         rows_after = connection.execute(text(f"SELECT count(*) FROM {_q(after_name)}")).scalar_one()
-    _, now = _pg_fingerprints(url, after_name, new.column_names, keys, limit=rows_before if keys else None)
+    limit = rows_before if keys else None
+    _, now = _pg_fingerprints(url, after_name, new.column_names, keys, limit)
+    types_now = _pg_types(url, after_name)
+    retyped = {c: (types[c], types_now[c]) for c in now
+               if c in values and now[c][1] != values[c][1] and types.get(c) != types_now.get(c)}
+    kept_as_before = _pg_retyped_kept(url, after_name, keys, limit, retyped,
+                                      {c: values[c][1] for c in retyped}) if retyped else set()
     added = [c.name for c in new.columns if old.column(c.name) is None]
     columns = []
     for column in old.columns:
         count, digest = values[column.name]
         if column.name in now:
-            kept = now[column.name][1] == digest
+            kept = now[column.name][1] == digest or column.name in kept_as_before
             columns.append(ColumnRows(column.name, None, "kept") if kept else ColumnRows(column.name, count, "changed"))
             continue
         twin = next((t for t in added if count and now[t][1] == digest), None)
@@ -204,8 +245,8 @@ def take_before(copy, schema):
     """What the comparison needs from the copy before the upgrade: PostgreSQL's fingerprints (SQLite keeps a snapshot)."""
     if copy.engine == "sqlite":
         return None
-    return {name: _pg_fingerprints(copy.url, name, table.column_names,
-                                   [c.name for c in table.columns if c.primary_key])
+    return {name: (*_pg_fingerprints(copy.url, name, table.column_names, [c.name for c in table.columns if c.primary_key]),
+                   _pg_types(copy.url, name))
             for name, table in schema.app_tables().tables.items()}
 
 
@@ -238,6 +279,6 @@ def compare_rows(copy, prints, before, after):
 def _dropped(copy, prints, table):
     if copy.engine == "sqlite":
         return _sqlite_dropped(copy.snapshot, table)
-    rows, values = prints[table.name]
+    rows, values, _ = prints[table.name]
     return TableRows(table.name, rows, None, rows,
                      tuple(ColumnRows(c.name, values[c.name][0], "dropped") for c in table.columns))

@@ -99,3 +99,30 @@ def test_the_guides_own_history_on_postgresql(postgres_server, project, prefligh
     assert "preflight: PostgreSQL database 'guide_" in out and "pg_dump, pg_restore into a scratch PostgreSQL" in out
     assert "  conversion_jobs: 400 rows before, 400 after" in out
     assert state(database) == before
+
+
+def _retype(project, rev_id, column, old, new, using=None):
+    """A revision changing ``column``'s type on PostgreSQL (``using``: the USING expression)."""
+    extra = f", postgresql_using={using!r}" if using else ""
+    project.new_revision(rev_id, f"{column} as {new}", f"op.alter_column('conversion_jobs', {column!r}, "
+                         f"existing_type={old}, type_={new}{extra})")
+
+
+@pytest.mark.parametrize("rev_id, column, old, new, using, kept", [
+    ("widen", "size_bytes", "sa.Integer()", "sa.Numeric(14, 2)", None, True),         # 5 prints as 5.00: kept
+    # near miss: 5 becomes 5.40, which casts back to 5; only the round trip (5.40 -> 5 -> 5.00) sees the change
+    ("nudge", "size_bytes", "sa.Integer()", "sa.Numeric(14, 2)", "size_bytes + 0.4", False),
+    ("longer", "status", "sa.String(20)", "sa.Text()", None, True),
+    ("to_date", "created_at", "sa.DateTime()", "sa.Date()", None, False),            # the time of day is gone
+    ("text_of", "size_bytes", "sa.Integer()", "sa.Text()", "size_bytes::text || ' B'", False),  # no cast back
+])
+def test_a_type_change_keeps_values_only_if_casting_back_gives_them(production, pg_preflight, rev_id, column, old,
+                                                                    new, using, kept):
+    project, database = production
+    _retype(project, rev_id, column, old, new, using)
+    status, report = pg_preflight()
+    found = next(c for c in report["tables"][0]["columns"] if c["column"] == column)
+    assert found["status"] == ("kept" if kept else "changed")
+    assert (f"conversion_jobs.{column}" in {loss["target"] for loss in report["losses"]}) is not kept
+    assert status == 1  # the models still say the old type: flask db check disagrees either way
+    assert report["check"]["status"] == "disagree"
