@@ -166,7 +166,7 @@ ONLINE_ANCHOR = "def run_migrations_online():\n"
 MIGRATIONS_ANCHOR = "        with context.begin_transaction():\n            context.run_migrations()\n"
 FOREIGN_KEYS_FUNCTIONS = '''\
 def sqlite_foreign_keys_off(connection):
-    """On SQLite with foreign keys on, turn them off for this run; returns what sqlite_foreign_keys_back needs.
+    """On SQLite with foreign keys on, turn them off for this run; returns what the two others need.
 
     Batch mode rebuilds a table by copying it and dropping the old one; with foreign keys on, SQLite
     deletes the old table's rows first, and ON DELETE CASCADE empties every table that points at it
@@ -189,14 +189,26 @@ def sqlite_foreign_keys_off(connection):
         cursor.close()
 
 
-def sqlite_foreign_keys_back(connection, broken_before):
-    """Turn foreign keys back on (the connection returns to the app's pool); fail if the run left broken rows."""
+def sqlite_foreign_keys_on(connection, broken_before):
+    """Turn foreign keys back on, also after a failed migration: the connection returns to the app's pool."""
+    if broken_before is None:
+        return
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute("PRAGMA foreign_keys=ON")
+        if not cursor.execute("PRAGMA foreign_keys").fetchone()[0]:
+            raise RuntimeError("PRAGMA foreign_keys=ON had no effect: a transaction is still open")
+    finally:
+        cursor.close()
+
+
+def sqlite_foreign_keys_check(connection, broken_before):
+    """Fail if the migrations, now committed, left rows whose foreign key points nowhere."""
     if broken_before is None:
         return
     cursor = connection.connection.cursor()
     try:
         broken = len(cursor.execute("PRAGMA foreign_key_check").fetchall())
-        cursor.execute("PRAGMA foreign_keys=ON")
     finally:
         cursor.close()
     if broken > broken_before:
@@ -207,7 +219,14 @@ def sqlite_foreign_keys_back(connection, broken_before):
 
 '''
 FOREIGN_KEYS_OFF = "        foreign_keys = sqlite_foreign_keys_off(connection)  # before anything else runs\n"
-FOREIGN_KEYS_BACK = "        sqlite_foreign_keys_back(connection, foreign_keys)\n"
+FOREIGN_KEYS_RUN = """\
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:  # failed or not, this connection goes back to the app's pool
+            sqlite_foreign_keys_on(connection, foreign_keys)
+        sqlite_foreign_keys_check(connection, foreign_keys)
+"""
 
 
 def turn_off_sqlite_foreign_keys(root):
@@ -220,7 +239,7 @@ def turn_off_sqlite_foreign_keys(root):
                            "re-run the notebook's first code cell")
         text = text.replace(ONLINE_ANCHOR, FOREIGN_KEYS_FUNCTIONS + ONLINE_ANCHOR, 1)
         text = text.replace(CONNECT_ANCHOR, CONNECT_ANCHOR + FOREIGN_KEYS_OFF, 1)
-        return text.replace(MIGRATIONS_ANCHOR, MIGRATIONS_ANCHOR + FOREIGN_KEYS_BACK, 1)
+        return text.replace(MIGRATIONS_ANCHOR, FOREIGN_KEYS_RUN, 1)
 
     return edit_file(Path(root) / ENV_PY, change, ENV_PY)
 

@@ -269,10 +269,14 @@ def test_committing_after_the_pragma_is_not_enough_with_the_atomic_env_py(rebuil
 
 @pytest.fixture
 def env_functions():
-    """The two functions the fix adds to env.py, as env.py runs them."""
+    """The functions the fix adds to env.py, as env.py runs them: off; then back on and checked."""
     namespace = {}
     exec(FOREIGN_KEYS_FUNCTIONS, namespace)
-    return namespace["sqlite_foreign_keys_off"], namespace["sqlite_foreign_keys_back"]
+
+    def back(connection, broken_before):
+        namespace["sqlite_foreign_keys_on"](connection, broken_before)
+        namespace["sqlite_foreign_keys_check"](connection, broken_before)
+    return namespace["sqlite_foreign_keys_off"], back
 
 
 @pytest.fixture
@@ -305,6 +309,17 @@ def test_inside_a_transaction_the_pragma_would_do_nothing_so_the_fix_stops(env_f
         connection.connection.driver_connection.execute("BEGIN")
         with pytest.raises(RuntimeError, match="PRAGMA foreign_keys=OFF had no effect"):
             off(connection)
+
+
+def test_keys_left_off_by_a_transaction_still_open_are_an_error_not_a_silent_pool_entry(foreign_keys_on):
+    """Near miss of the pooled-connection test: SQLite ignores the PRAGMA inside a transaction."""
+    namespace = {}
+    exec(FOREIGN_KEYS_FUNCTIONS, namespace)
+    with foreign_keys_on.connect() as connection:
+        broken_before = namespace["sqlite_foreign_keys_off"](connection)
+        connection.connection.driver_connection.execute("BEGIN")
+        with pytest.raises(RuntimeError, match="PRAGMA foreign_keys=ON had no effect: a transaction is still open"):
+            namespace["sqlite_foreign_keys_on"](connection, broken_before)
 
 
 def test_a_reference_left_pointing_nowhere_fails_the_command(env_functions, foreign_keys_on):
@@ -387,3 +402,24 @@ def test_a_template_flask_db_init_did_not_write_is_refused(initialized):
     (initialized.root / "WEB_SERVICE" / "migrations" / "script.py.mako").write_text("${upgrades}\n")
     with pytest.raises(LabError, match="is not the file `flask db init` wrote"):
         import_in_new_scripts(initialized.root, "import WEB_SERVICE.types")
+
+
+@pytest.mark.parametrize("atomic", [False, True])
+def test_after_a_failed_migration_the_apps_pooled_connection_still_enforces_foreign_keys(rebuild_pending, atomic):
+    """Flask-Migrate's upgrade() in the app's process (a test suite, a start-up hook): env.py borrows a
+    connection from the app's own pool, and gives it back to the app whether the migration succeeds or fails."""
+    import flask_migrate
+    from sqlalchemy.exc import OperationalError
+
+    if atomic:
+        make_sqlite_migrations_atomic(rebuild_pending.root)
+    turn_off_sqlite_foreign_keys(rebuild_pending.root)
+    rebuild_pending.new_revision("0099_fails", "fails after the rebuild", "op.execute('SELECT no_such_function()')")
+    with rebuild_pending.flask_app() as app, app.app_context():
+        with pytest.raises(OperationalError, match="no such function: no_such_function"):
+            flask_migrate.upgrade(directory=str(rebuild_pending.root / "WEB_SERVICE" / "migrations"))
+        session = app.extensions["migrate"].db.session
+        assert session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        session.execute(text("DELETE FROM conversion_jobs WHERE id = 1"))  # and ON DELETE CASCADE runs
+        session.commit()
+    assert rebuild_pending.query("SELECT count(*) FROM conversion_steps WHERE job_id = 1") == [(0,)]
