@@ -596,3 +596,17 @@ def test_a_result_lists_what_holds_then_what_is_missing_then_how_to_ask_for_a_hi
     assert result.text() == ("Exercise 9 · Demo: not done yet (1 of 3 checks hold)\n"
                              "  ✓ one\n  ✗ two\n  ✗ three\n  note: a note\n  stuck? exercises.hint(ex9)")
     assert Result("E", ("one",), (), ask="exercises.hint(ex9)").text() == "E: PASSED\n  ✓ one"
+
+
+@pytest.mark.parametrize("change, says", [
+    (lambda upgrade: upgrade.replace("sa.String(length=255)", "sa.String(length=255, collation='NOCASE')"),
+     'table conversion_jobs: `filename VARCHAR(255) COLLATE "NOCASE" NOT NULL` in the copy; '
+     '`filename VARCHAR(255) NOT NULL` in yours'),
+    (lambda upgrade: upgrade.replace("sa.PrimaryKeyConstraint('id')",
+                                     "sa.PrimaryKeyConstraint('id'),\n    sqlite_autoincrement=True"),
+     "table sqlite_sequence in the copy, not in yours"),
+])
+def test_exercise_5_what_sqlite_does_not_reflect_is_compared_too(exercise, change, says):
+    """Near misses reflection cannot see on SQLite: a collation, AUTOINCREMENT (both were accepted before)."""
+    result = hand_typed_baseline(exercise("baseline"), change)
+    assert missing(result, "an empty database upgraded to head differs from yours", says), result.text()

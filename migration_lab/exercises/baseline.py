@@ -2,7 +2,7 @@
 from ..errors import one_line
 from ..project import scratch_copy
 from .checks import Checklist, Exercise, at_head, consistent, history_shape, rows_kept, same_as_solution
-from .exact import database_diff
+from .exact import create_statement_diff, database_diff
 
 TITLE = "Exercise 5 · Adopt migrations on an existing database: baseline and stamp"
 HINTS = (
@@ -26,7 +26,8 @@ def _empty_database_builds_yours(checks, sandbox):
         except Exception as error:  # a history that cannot build from empty is the finding
             return checks.check(False, "", f"on a copy, an empty database cannot be upgraded to head: "
                                 f"{one_line(error, copy.root)}")
-        lines = database_diff(sandbox, copy, actual_name="the copy", expected_name="yours")
+        lines = database_diff(sandbox, copy, actual_name="the copy", expected_name="yours") \
+            or create_statement_diff(sandbox, copy, actual_name="the copy", expected_name="yours")
         if not checks.check(not lines, "on a copy, an empty database upgraded to head gets exactly your schema (types, "
                             "NULL, server defaults, keys, indexes, constraints, column order)",
                             "on a copy, an empty database upgraded to head differs from yours: " + "; ".join(lines)):

@@ -126,6 +126,38 @@ def _same_default(diff):
     return diff[0] == "modify_default" and _sql_default(diff[5]) == _sql_default(diff[6])
 
 
+def create_statement_diff(expected, actual, actual_name="yours", expected_name="expected"):
+    """Every table and index whose CREATE statement, as SQLite keeps it, differs; one line each; [] if none.
+
+    For two databases whose tables were all created fresh (``create_all()`` and a baseline upgraded
+    from empty), the statements are the same text: this also sees what reflection does not report on
+    SQLite, a column's COLLATE and a table's AUTOINCREMENT (which adds the table ``sqlite_sequence``).
+    """
+    found, wanted = _create_statements(actual), _create_statements(expected)
+    lines = [f"{kind} {name} in {side}, not in {other}"
+             for (kind, name), side, other in [(key, actual_name, expected_name) for key in found if key not in wanted]
+             + [(key, expected_name, actual_name) for key in wanted if key not in found]]
+    for key in sorted(set(found) & set(wanted)):
+        if found[key] != wanted[key]:
+            yours, theirs = _parts(found[key]), _parts(wanted[key])
+            lines.append(f"{key[0]} {key[1]}: " + "; ".join(
+                [f"`{part}` in {actual_name}" for part in yours if part not in theirs]
+                + [f"`{part}` in {expected_name}" for part in theirs if part not in yours]))
+    return lines
+
+
+def _create_statements(database):
+    with closing(sqlite3.connect(f"file:{database.database_path}?mode=ro", uri=True)) as connection:
+        return {(kind, name): " ".join(sql.split()) for kind, name, sql in connection.execute(
+            "SELECT type, name, sql FROM sqlite_schema WHERE sql IS NOT NULL AND tbl_name != ?", (BOOKKEEPING,))}
+
+
+def _parts(statement):
+    """A CREATE statement's column and constraint definitions (what is between its outer parentheses)."""
+    inside = statement[statement.find("(") + 1:statement.rfind(")")]
+    return [part.strip() for part in inside.split(", ")] if inside else [statement]
+
+
 def value_diff(expected, actual, actual_name="yours", expected_name="expected", table=TABLE):
     """Rows and values of ``table`` that differ (rows matched by id, values with their storage class)."""
     with closing(sqlite3.connect(f"file:{actual.database_path}?mode=ro", uri=True)) as connection:
