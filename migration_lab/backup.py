@@ -26,8 +26,9 @@ def copy_sqlite_database(source, destination, progress=None, check="integrity_ch
 
     The source is opened read-only (``mode=ro``): copying it never writes to it. ``progress(copied,
     total)`` (pages), when given, is called as the copy advances; the copy then runs in steps of
-    1024 pages (SQLite restarts a stepped backup by itself when another connection writes to the source
-    in between, so the copy is still one consistent snapshot). ``check`` is the PRAGMA run on the copy:
+    1024 pages, all inside one read transaction on the source: one snapshot (without it, SQLite restarts
+    the copy after each write another connection makes between two steps: under steady writes it never
+    ends). ``check`` is the PRAGMA run on the copy:
     ``integrity_check``, ``quick_check`` (the same, minus index contents: several times faster), or None.
     ``durable=False`` skips the fsyncs (``PRAGMA synchronous=OFF``) for a scratch copy that no crash must survive.
     """
@@ -40,6 +41,9 @@ def copy_sqlite_database(source, destination, progress=None, check="integrity_ch
     with closing(sqlite3.connect(read_only, uri=True)) as reader, closing(sqlite3.connect(destination)) as writer:
         if not durable:
             writer.execute("PRAGMA synchronous=OFF")
+        if steps:  # one read transaction across the steps (WAL: writers go on; rollback journal: they wait)
+            reader.execute("BEGIN")
+            reader.execute("SELECT count(*) FROM sqlite_schema").fetchone()
         reader.backup(writer, **steps)
         verdict = writer.execute(f"PRAGMA {check}").fetchone()[0] if check else "ok"
     if verdict != "ok":

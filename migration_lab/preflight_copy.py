@@ -145,7 +145,9 @@ def _snapshot(path, snapshot, bar):
     """Copy ``path`` into ``snapshot``, one committed state of it; returns how (FILE_COPY or BACKUP_API)."""
     with closing(sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, isolation_level=None)) as reader:
         reader.execute("BEGIN")
-        reader.execute("SELECT count(*) FROM sqlite_schema").fetchone()  # a read: SHARED lock until COMMIT
+        # a read: SHARED lock, until COMMIT or until the copy closes its own descriptor of the file (POSIX
+        # locks belong to the process: closing any descriptor drops them), after the copy's last read either way
+        reader.execute("SELECT count(*) FROM sqlite_schema").fetchone()
         wal = reader.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         page_size = reader.execute("PRAGMA page_size").fetchone()[0]
         if not wal:

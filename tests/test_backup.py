@@ -83,3 +83,29 @@ def test_a_missing_source_says_what_to_rerun(tmp_path):
     with pytest.raises(LabError, match="no database file missing.db to copy: re-run the notebook's first code cell"):
         copy_sqlite_database(tmp_path / "missing.db", tmp_path / "copy.db")
     assert not (tmp_path / "copy.db").exists()
+
+
+def test_a_stepped_copy_is_one_snapshot_and_is_not_restarted_by_a_write(tmp_path):
+    """A write between two steps (WAL: it is not blocked) must neither enter the copy nor restart it:
+    restarted after every write, a copy of a steadily written database never ends."""
+    source = tmp_path / "wal.db"
+    with closing(sqlite3.connect(source)) as app:
+        app.execute("PRAGMA page_size=512")
+        app.execute("PRAGMA journal_mode=WAL")
+        app.execute("CREATE TABLE t (x)")
+        app.executemany("INSERT INTO t VALUES (?)", [("x" * 400,) for _ in range(3000)])
+        app.commit()
+        pages = app.execute("PRAGMA page_count").fetchone()[0]
+        steps = []
+
+        def write_after_the_first_step(copied, total):
+            if not steps:
+                app.execute("INSERT INTO t VALUES ('written during the copy')")
+                app.commit()
+            steps.append(copied)
+
+        copy_sqlite_database(source, tmp_path / "copy.db", progress=write_after_the_first_step)
+        assert app.execute("SELECT count(*) FROM t").fetchone()[0] == 3001  # the write was committed
+    assert pages > 2 * 1024 and len(steps) == -(-pages // 1024)  # no step made twice
+    with closing(sqlite3.connect(tmp_path / "copy.db")) as copy:
+        assert copy.execute("SELECT count(*) FROM t").fetchone()[0] == 3000
