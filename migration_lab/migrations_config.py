@@ -189,10 +189,16 @@ def sqlite_foreign_keys_off(connection):
         cursor.close()
 
 
-def sqlite_foreign_keys_on(connection, broken_before):
-    """Turn foreign keys back on, also after a failed migration: the connection returns to the app's pool."""
+def sqlite_foreign_keys_on(connection, broken_before, failed=False):
+    """Turn foreign keys back on, also after a failed migration: the connection returns to the app's pool.
+
+    SQLite ignores this PRAGMA inside a transaction. After a failure, what is still open is rolled back first
+    (closing the connection would roll it back anyway), so that the migration's own error is the one reported.
+    """
     if broken_before is None:
         return
+    if failed:
+        connection.rollback()
     cursor = connection.connection.cursor()
     try:
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -223,8 +229,10 @@ FOREIGN_KEYS_RUN = """\
         try:
             with context.begin_transaction():
                 context.run_migrations()
-        finally:  # failed or not, this connection goes back to the app's pool
-            sqlite_foreign_keys_on(connection, foreign_keys)
+        except BaseException:  # failed: this connection still goes back to the app's pool
+            sqlite_foreign_keys_on(connection, foreign_keys, failed=True)
+            raise
+        sqlite_foreign_keys_on(connection, foreign_keys)
         sqlite_foreign_keys_check(connection, foreign_keys)
 """
 

@@ -423,3 +423,32 @@ def test_after_a_failed_migration_the_apps_pooled_connection_still_enforces_fore
         session.execute(text("DELETE FROM conversion_jobs WHERE id = 1"))  # and ON DELETE CASCADE runs
         session.commit()
     assert rebuild_pending.query("SELECT count(*) FROM conversion_steps WHERE job_id = 1") == [(0,)]
+
+
+def run_cli_upgrade(project):
+    environment = {**os.environ, "FLASK_APP": "WEB_SERVICE.app"}
+    environment.pop("DATABASE_URL", None)
+    return subprocess.run([sys.executable, "-m", "flask", "db", "upgrade", "--directory=WEB_SERVICE/migrations"],
+                          cwd=project.root, env=environment, capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("fails", [True, False])
+def test_a_transaction_left_open_by_env_py_does_not_hide_the_migrations_own_error(rebuild_pending, fails):
+    """env.py runs a statement of its own before context.configure (the first fix left in, say): Alembic then
+    leaves the transaction to env.py (external) and rolls nothing back. `flask db upgrade` prints only
+    'Error: <message>' for a RuntimeError (Flask-Migrate's catch_errors): a failed migration must still report
+    its own error; near miss, a migration that succeeds is stopped, since nothing would be committed."""
+    turn_off_sqlite_foreign_keys(rebuild_pending.root)
+    env_py = rebuild_pending.root / ENV_PY
+    marker = "        foreign_keys = sqlite_foreign_keys_off(connection)  # before anything else runs\n"
+    env_py.write_text(env_py.read_text().replace(marker, marker + '        connection.exec_driver_sql("SELECT 1")\n'))
+    if fails:
+        rebuild_pending.new_revision("0099_fails", "fails after the rebuild", "op.execute('SELECT no_such_function()')")
+    result = run_cli_upgrade(rebuild_pending)
+    assert result.returncode != 0
+    if fails:
+        assert "no such function: no_such_function" in result.stderr
+        assert "PRAGMA foreign_keys=ON had no effect" not in result.stderr
+    else:
+        assert "Error: PRAGMA foreign_keys=ON had no effect: a transaction is still open" in result.stderr
+    assert outcome(rebuild_pending) == (400, False, True)
