@@ -3,7 +3,8 @@
 :mod:`migration_lab.review_script` turns each ``op.*`` call into :class:`Change` records;
 :mod:`migration_lab.review_rules` judges each one against the :class:`Facts` gathered before it (a
 table created earlier in the function has no rows yet; a CHECK validated by an earlier revision
-lets SET NOT NULL skip its scan; in ``autocommit_block`` every statement commits on its own) and
+lets SET NOT NULL skip its scan; an enum type created before lets add_column use it; in
+``autocommit_block`` every statement commits on its own) and
 returns a :class:`Finding` for each rule broken.
 """
 import ast

@@ -132,7 +132,6 @@ def backfill_in_transaction(change, facts):
                                                          if held else "") + ": writes to those rows wait to the end")
 
 
-
 # --- types: PostgreSQL ----------------------------------------------------------------------------
 @rule("enum-type-missing", POSTGRESQL,
       "Alembic: DefaultImpl.add_column in alembic/ddl/impl.py; issue sqlalchemy/alembic#1053",
@@ -146,8 +145,10 @@ def enum_type_missing(change, facts):
     """
     if change.kind == "add_column" and change.enums and change.enums[0] not in facts.enum_types:
         name = change.enums[0]
+        safe = RULES["enum-type-missing"].safe.replace("<type>", name)
         return (f"enum type {name} is not created before this add_column, which emits no CREATE TYPE: "
-                f'PostgreSQL fails with type "{name}" does not exist'), RULES["enum-type-missing"].safe.replace("<type>", name)
+                f'PostgreSQL fails with type "{name}" does not exist'), safe
+
 
 def volatile_functions(sql):
     """The VOLATILE functions an SQL expression calls (``random()`` in ``1 + random()``)."""

@@ -156,7 +156,7 @@ def _changes(call, described, settings, context, enums):
         used = enum_type(column_type(column), enums) if column is not None else None
         return [change("add_column", flags={"volatile"} if volatile else set(),
                        expression=ast.unparse(default) if default is not None else "", enums=used[:1] if used else ())]
-    if name == "create_table":  # SQLAlchemy's table events CREATE TYPE for its enum columns (create_type=False excepted)
+    if name == "create_table":  # the table's events CREATE TYPE for its enum columns (create_type=False excepted)
         made = [enum_type(column_type(c), enums) for c in call.args if _is_column(c)]
         return [change("create_table", enums=tuple(m[0] for m in made if m and m[1]))]
     if name in CONSTRAINTS:
