@@ -168,3 +168,14 @@ def test_the_flagged_script_fails_on_postgresql_and_the_safe_way_runs_both_ways(
     project.flask_db("upgrade", database=database)
     assert database.current_revision() == "0004_priority"
     assert database.query("SELECT unnest(enum_range(NULL::priority))::text") == [("low",), ("normal",), ("high",)]
+
+
+def test_notebook_11s_fix_is_not_flagged_and_shows_the_type_created_and_dropped():
+    from migration_lab import lab_file
+
+    source = lab_file("revisions/output_quality.py").read_text()
+    upgrade = review_migration(source, engine="postgresql")
+    assert [(op.name, [f.rule for f in op.findings]) for op in upgrade.operations] == [
+        ("create_type", []), ("add_column", ["lock-timeout"])]
+    downgrade = review_migration(source, "downgrade", engine="postgresql")
+    assert [op.name for op in downgrade.operations] == ["drop_column", "drop_type"]
