@@ -128,7 +128,8 @@ def build_parser():
                                             "nothing is risky, 1 when something is, 2 when PATH cannot be read.")
     check.add_argument("path", help="a migrations folder (or its versions/), or one revision script")
     check.add_argument("--engine", choices=("postgresql", "any"), default="postgresql",
-                       help="postgresql (default): data rules and PostgreSQL's lock rules; any: data rules only")
+                       help="postgresql (default): data rules and PostgreSQL's rules (locks, enum types); "
+                            "any: data rules only")
     check.add_argument("--downgrade", action="store_true", help="review downgrade() too")
     check.set_defaults(run=cmd_review)
     _preflight_parser(commands)

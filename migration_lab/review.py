@@ -4,8 +4,9 @@ The script is parsed as text (never imported or run): ``review_migration(path)``
 ``batch_op.*`` calls of ``upgrade()`` (or ``downgrade()``) in order, each with its table, its target
 and its settings as written, and flags what breaks a rule of :mod:`migration_lab.review_rules`: lost
 data, a NOT NULL that existing rows cannot meet, a rename; with ``engine="postgresql"``, also the
-locks that stall traffic. ``review_path`` reviews a whole migrations folder, as a team's CI runs
-``python -m migration_lab review PATH`` (exit status 1 when something is flagged).
+locks that stall traffic and an enum column whose type nothing created. ``review_path`` reviews a
+whole migrations folder, as a team's CI runs ``python -m migration_lab review PATH`` (exit status 1
+when something is flagged).
 
 A team that has weighed a flagged operation says so on its line, as squawk's ``squawk-ignore`` or
 strong_migrations' ``safety_assured`` do: ``# review: ok drop-column`` (rule names, comma-separated).
@@ -88,8 +89,9 @@ def review_migration(script, function="upgrade", engine=None):
     """Review ``upgrade()`` (or ``downgrade()``) of a revision script.
 
     ``script`` is a path, an Alembic Script, or the text of a script (text has line breaks; a path has
-    none). ``engine="postgresql"`` adds the lock rules. A script inside a migrations folder is read
-    with its history: a CHECK validated by an earlier revision, a ``lock_timeout`` set in ``env.py``.
+    none). ``engine="postgresql"`` adds PostgreSQL's rules (locks, enum types). A script inside a migrations
+    folder is read with its history: a CHECK validated by an earlier revision, an enum type an earlier
+    revision created, a ``lock_timeout`` set in ``env.py``.
     """
     if engine not in (None, *review_rules.ENGINES):
         raise LabError(f"unknown engine {engine!r}: use None (every engine) or 'postgresql'")

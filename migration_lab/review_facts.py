@@ -3,7 +3,8 @@
 :mod:`migration_lab.review_script` turns each ``op.*`` call into :class:`Change` records;
 :mod:`migration_lab.review_rules` judges each one against the :class:`Facts` gathered before it (a
 table created earlier in the function has no rows yet; a CHECK validated by an earlier revision
-lets SET NOT NULL skip its scan; in ``autocommit_block`` every statement commits on its own) and
+lets SET NOT NULL skip its scan; an enum type created before lets add_column use it; in
+``autocommit_block`` every statement commits on its own) and
 returns a :class:`Finding` for each rule broken.
 """
 import ast
@@ -39,6 +40,7 @@ class Change:
     autocommit: bool = False    # inside op.get_context().autocommit_block(): its own transaction
     in_loop: bool = False       # inside a for / while loop (a batched backfill)
     line: int = 0
+    enums: tuple = ()           # PostgreSQL enum types: the one add_column uses; those create_table or CREATE TYPE make
 
 
 @dataclass
@@ -53,6 +55,7 @@ class Facts:
     altered_in_transaction: dict = field(default_factory=dict)  # table -> line of an ALTER in the open transaction
     lock_timeout: bool = False                             # SET lock_timeout here, or in env.py
     lock_timeout_said: bool = False                        # the lock-timeout finding is given once a script
+    enum_types: set = field(default_factory=set)           # enum types known to exist (created here or before)
 
     def not_null_proven(self, table, column):
         """A validated CHECK (column IS NOT NULL): PostgreSQL 12+ then sets NOT NULL without scanning."""
@@ -83,6 +86,8 @@ class Facts:
             self.created_tables.add(change.table)
         elif change.kind == "add_column":
             self.added_columns.setdefault(change.table, []).append(change.target)
+        elif change.kind == "drop_type":
+            self.enum_types.difference_update(change.enums)
         elif change.kind == "set_lock_timeout":
             self.lock_timeout = True
         elif change.kind == "add_constraint" and change.target:
@@ -93,6 +98,8 @@ class Facts:
                 self.added_in_transaction[change.target] = change.line
         elif change.kind == "validate":
             self.validated.add(change.target)
+        if change.kind in ("create_table", "create_type", "add_column"):
+            self.enum_types.update(change.enums)  # an add_column's type existed, or that add_column is flagged
         if change.kind in LOCKING and not change.autocommit and "concurrently" not in change.flags:
             self.altered_in_transaction.setdefault(change.table, change.line)
 

@@ -1,9 +1,10 @@
 """What a script inherits from the revisions before it, and from ``env.py``, read as text.
 
 A script in a migrations ``versions/`` folder is reviewed with its history: a CHECK (col IS NOT NULL)
-validated by an earlier revision lets SET NOT NULL skip its scan, and a ``lock_timeout`` set in
-``env.py`` holds for every migration. Ancestors are found by reading ``revision`` and
-``down_revision`` in each script (``ast.literal_eval``), so no script is ever imported.
+validated by an earlier revision lets SET NOT NULL skip its scan, an enum type an earlier revision
+created lets ``add_column`` use it, and a ``lock_timeout`` set in ``env.py`` holds for every
+migration. Ancestors are found by reading ``revision`` and ``down_revision`` in each script
+(``ast.literal_eval``), so no script is ever imported.
 """
 import ast
 import functools

@@ -3,15 +3,16 @@
 :mod:`migration_lab.review` shows the calls; :mod:`migration_lab.review_rules` judges what they do.
 Where a call sits matters as much as what it is: inside ``op.get_context().autocommit_block()`` each
 statement commits on its own, inside a loop it is one batch of many, inside ``batch_alter_table``
-its table is the block's. SQL given to ``op.execute`` is recognised by its leading keywords (SQL is
-not Python, so here, and only here, the reading is done with regular expressions).
+its table is the block's. SQL given to ``op.execute`` is read by :mod:`migration_lab.review_sql`; an enum
+type's ``.create(op.get_bind())`` / ``.drop(...)`` is a call of its own (``create_type``, ``drop_type``).
 """
 import ast
-import re
 from dataclasses import dataclass, field
 
+from .review_enums import assigned_enums, column_type, enum_type, type_call
 from .review_facts import Change
 from .review_rules import VOLATILE, volatile_functions
+from .review_sql import sql_changes
 
 # Calls on op / batch_op that are not operations: a context, a name marker, helpers.
 NOT_OPERATIONS = {"batch_alter_table", "f", "get_bind", "get_context", "inline_literal", "implementation_for"}
@@ -42,11 +43,12 @@ class Call:
 
 @dataclass
 class Place:
-    """Where a statement sits: the batch_op aliases in scope, an autocommit block, a loop."""
+    """Where a statement sits: the batch_op aliases in scope, an autocommit block, a loop; the enum types named."""
 
     batch_tables: dict = field(default_factory=dict)
     autocommit: bool = False
     in_loop: bool = False
+    enums: dict = field(default_factory=dict)  # local name -> enum type expression, for the whole function
 
 
 def read_calls(function):
@@ -57,7 +59,7 @@ def read_calls(function):
 def _calls(statements, place):
     for statement in statements:
         if isinstance(statement, ast.With):
-            inner = Place(dict(place.batch_tables), place.autocommit, place.in_loop)
+            inner = Place(dict(place.batch_tables), place.autocommit, place.in_loop, place.enums)
             for item in statement.items:
                 call = item.context_expr
                 if _is_batch(call) and isinstance(item.optional_vars, ast.Name):
@@ -67,7 +69,7 @@ def _calls(statements, place):
                     inner.autocommit = True
             yield from _calls(statement.body, inner)
         elif isinstance(statement, (ast.For, ast.While)):
-            yield from _calls(statement.body, Place(place.batch_tables, place.autocommit, True))
+            yield from _calls(statement.body, Place(place.batch_tables, place.autocommit, True, place.enums))
             yield from _calls(statement.orelse, place)
         elif isinstance(statement, (ast.If, ast.Try)):
             for block in ("body", "orelse", "finalbody"):
@@ -79,6 +81,11 @@ def _calls(statements, place):
                 name = _op_name(node, place.batch_tables)
                 if name:
                     yield _describe(node, name, place)
+                elif typed := type_call(node, place.enums):
+                    context = dict(autocommit=place.autocommit, in_loop=place.in_loop, line=node.lineno)
+                    yield Call(node.lineno, node.end_lineno, typed[0], target=typed[1],
+                               changes=[Change(typed[0], target=typed[1], enums=(typed[1],), **context)])
+            assigned_enums(statement, place.enums)
 
 
 def _op_name(node, batch_tables):
@@ -118,12 +125,12 @@ def _describe(call, name, place):
     details += [f"{key}={ast.unparse(value)}" for key, value in settings.items()]
     described = Call(call.lineno, call.end_lineno, name, table, target, ", ".join(details))
     context = dict(autocommit=place.autocommit, in_loop=place.in_loop, line=call.lineno)
-    described.changes = _changes(call, described, settings, context)
+    described.changes = _changes(call, described, settings, context, place.enums)
     return described
 
 
-def _changes(call, described, settings, context):
-    """What the call does to the database, as Change records for the rules."""
+def _changes(call, described, settings, context, enums):
+    """What the call does to the database, as Change records for the rules (``enums``: local enum names)."""
     name, table, target = described.name, described.table, described.target
     flags = {"concurrently"} if _true(settings.get("postgresql_concurrently")) else set()
 
@@ -145,92 +152,22 @@ def _changes(call, described, settings, context):
     if name == "add_column":
         default = settings.get("server_default")
         volatile = _volatile(default)
+        column = next((a for a in call.args if _is_column(a)), None)
+        used = enum_type(column_type(column), enums) if column is not None else None
         return [change("add_column", flags={"volatile"} if volatile else set(),
-                       expression=ast.unparse(default) if default is not None else "")]
+                       expression=ast.unparse(default) if default is not None else "", enums=used[:1] if used else ())]
+    if name == "create_table":  # the table's events CREATE TYPE for its enum columns (create_type=False excepted)
+        made = [enum_type(column_type(c), enums) for c in call.args if _is_column(c)]
+        return [change("create_table", enums=tuple(m[0] for m in made if m and m[1]))]
     if name in CONSTRAINTS:
         kind = CONSTRAINTS[name]
         not_valid = {"not_valid"} if _true(settings.get("postgresql_not_valid")) else set()
         expression = _text(call.args[-1]) if kind == "check" and call.args else ""
         return [change("add_constraint", flags={kind} | not_valid, expression=expression)]
-    simple = {"create_table": "create_table", "drop_table": "drop_table", "drop_column": "drop_column",
+    simple = {"drop_table": "drop_table", "drop_column": "drop_column",
               "rename_table": "rename_table", "create_index": "create_index", "drop_index": "drop_index",
               "drop_constraint": "drop_constraint", "bulk_insert": "dml"}
     return [change(simple.get(name, "other"))]
-
-
-# --- SQL in op.execute --------------------------------------------------------------------------------
-NAME = r'"?([A-Za-z_][A-Za-z0-9_$]*)"?'
-SQL_PATTERNS = [  # (kind, pattern on one statement, flags read from named groups)
-    ("create_index", rf"CREATE\s+(?P<unique>UNIQUE\s+)?INDEX\s+(?P<concurrently>CONCURRENTLY\s+)?"
-                     rf"(IF\s+NOT\s+EXISTS\s+)?(?:{NAME}\s+)?ON\s+(ONLY\s+)?{NAME}"),
-    ("drop_index", rf"DROP\s+INDEX\s+(?P<concurrently>CONCURRENTLY\s+)?(IF\s+EXISTS\s+)?{NAME}"),
-    ("set_lock_timeout", r"SET\s+(LOCAL\s+|SESSION\s+)?lock_timeout\b"),
-    ("dml", rf"(UPDATE\s+(ONLY\s+)?{NAME}|DELETE\s+FROM\s+(ONLY\s+)?{NAME}|INSERT\s+INTO\s+{NAME})"),
-]
-ALTER_TABLE = re.compile(rf"ALTER\s+TABLE\s+(ONLY\s+)?(IF\s+EXISTS\s+)?{NAME}\s+(?P<action>.*)", re.I | re.S)
-
-
-def sql_changes(sql, context):
-    """The changes of each statement of ``sql`` (statements split on ``;``)."""
-    changes = []
-    for statement in (s.strip() for s in re.sub(r"--[^\n]*", "", sql).split(";")):
-        if statement:
-            changes.append(_sql_change(statement, context))
-    return changes
-
-
-def _sql_change(statement, context):
-    def names(match):
-        return [g for g in match.groups() if g and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_$]*", g)]
-
-    for kind, pattern in SQL_PATTERNS:
-        match = re.match(pattern, statement, re.I | re.S)
-        if match:
-            found = names(match)
-            flags = {k for k in ("unique", "concurrently") if match.groupdict().get(k)}
-            table = found[-1] if kind in ("create_index", "dml") and found else None
-            target = found[0] if kind in ("create_index", "drop_index") and len(found) > (kind == "create_index") else None
-            return Change(kind, table, target, flags=frozenset(flags), expression=statement, **context)
-    match = ALTER_TABLE.match(statement)
-    if match:
-        return _alter_table(match.group(3), match.group("action"), statement, context)
-    return Change("sql", expression=statement, **context)
-
-
-def _alter_table(table, action, statement, context):
-    """One ALTER TABLE action: ADD CONSTRAINT, VALIDATE, SET NOT NULL, TYPE, ADD/DROP/RENAME COLUMN."""
-    def search(pattern):  # an action starts the text after the table name
-        return re.match(pattern, action, re.I | re.S)
-
-    if match := search(rf"ADD\s+CONSTRAINT\s+{NAME}\s+(CHECK|FOREIGN\s+KEY|UNIQUE|PRIMARY\s+KEY)\s*(.*)"):
-        kind = match.group(2).split()[0].lower().replace("primary", "primary_key").replace("foreign", "foreign_key")
-        flags = {kind} | ({"not_valid"} if re.search(r"\bNOT\s+VALID\b", action, re.I) else set()) \
-            | ({"using_index"} if re.search(r"\bUSING\s+INDEX\b", action, re.I) else set())
-        expression = re.sub(r"\s+NOT\s+VALID\s*$", "", match.group(3), flags=re.I).strip()
-        if kind == "check":
-            expression = expression[1:-1] if expression.startswith("(") and expression.endswith(")") else expression
-        return Change("add_constraint", table, match.group(1), flags=frozenset(flags), expression=expression, **context)
-    if match := search(rf"VALIDATE\s+CONSTRAINT\s+{NAME}"):
-        return Change("validate", table, match.group(1), expression=statement, **context)
-    if match := search(rf"ALTER\s+(COLUMN\s+)?{NAME}\s+SET\s+NOT\s+NULL"):
-        return Change("set_not_null", table, match.group(2), expression=statement, **context)
-    if match := search(rf"ALTER\s+(COLUMN\s+)?{NAME}\s+(SET\s+DATA\s+)?TYPE\s+(.*)"):
-        return Change("alter_type", table, match.group(2), expression=match.group(4).strip(), **context)
-    if match := search(rf"ADD\s+(COLUMN\s+)?(IF\s+NOT\s+EXISTS\s+)?{NAME}\s+(.*)"):
-        default = re.search(r"\bDEFAULT\s+(.*)", action, re.I | re.S)
-        volatile = default and volatile_functions(default.group(1))
-        return Change("add_column", table, match.group(3), flags=frozenset({"volatile"} if volatile else ()),
-                      expression=default.group(1).strip() if default else "", **context)
-    if match := search(rf"DROP\s+(COLUMN\s+)?(IF\s+EXISTS\s+)?{NAME}"):
-        if match.group(3).upper() != "CONSTRAINT":
-            return Change("drop_column", table, match.group(3), expression=statement, **context)
-        return Change("drop_constraint", table, expression=statement, **context)
-    if match := search(rf"RENAME\s+(COLUMN\s+)?{NAME}\s+TO\s+{NAME}"):
-        if match.group(2).upper() != "CONSTRAINT":
-            return Change("rename_column", table, match.group(2), expression=match.group(3), **context)
-    if search(r"^RENAME\s+TO\b"):
-        return Change("rename_table", table, expression=statement, **context)
-    return Change("alter", table, expression=statement, **context)
 
 
 def function_node(module, name):

@@ -145,7 +145,8 @@ class MigrationReviewer(LabWidget):
 def migration_reviewer(script, engine=None):
     """The reviewer of one revision script (a path such as sandbox.newest_migration(), or an Alembic Script).
 
-    ``engine="postgresql"`` adds PostgreSQL's lock rules: the same rules as ``python -m migration_lab review``.
+    ``engine="postgresql"`` adds PostgreSQL's rules (locks, enum types): the same rules as
+    ``python -m migration_lab review``.
     """
     return MigrationReviewer(script, engine)
 

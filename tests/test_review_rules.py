@@ -103,13 +103,21 @@ CASES = {  # rule: (a body that breaks it, a near miss that does not)
             for start in range(0, 1000, 100):
                 op.execute(f'UPDATE conversion_jobs SET priority = 0 WHERE id >= {start} AND id < {start + 100}')
         """),
+    "enum-type-missing": (  # more cases and near misses in test_review_enums.py
+        "op.add_column('conversion_jobs', sa.Column('priority', sa.Enum('low', 'high', name='priority'), nullable=True))",
+        """
+        sa.Enum('low', 'high', name='priority').create(op.get_bind())
+        op.add_column('conversion_jobs', sa.Column('priority', sa.Enum('low', 'high', name='priority'), nullable=True))
+        """),
 }
 
 
 def test_every_rule_has_a_case_and_cites_its_source():
     assert set(CASES) | {"lock-timeout"} == set(RULES)
     for rule in RULES.values():
-        assert rule.safe and ("squawk" in rule.source or "strong_migrations" in rule.source), rule.name
+        # neither squawk nor strong_migrations checks enum types: that rule cites Alembic's code and issue
+        cited = ("squawk", "strong_migrations") if rule.name != "enum-type-missing" else ("DefaultImpl.add_column",)
+        assert rule.safe and any(source in rule.source for source in cited), rule.name
         assert rule.check.__doc__, f"{rule.name} says why it hurts"
 
 
