@@ -21,6 +21,13 @@ from .schema import Schema
 BACKUP_FOLDER = Path("instance") / "backups"
 
 
+def begin_read(connection):
+    """Begin a transaction and read: the connection keeps one snapshot of the database until the transaction
+    ends (outside WAL mode, SQLite's SHARED lock: no writer can commit meanwhile)."""
+    connection.execute("BEGIN")
+    connection.execute("SELECT count(*) FROM sqlite_schema").fetchone()
+
+
 def copy_sqlite_database(source, destination, progress=None, check="integrity_check", durable=True):
     """Copy SQLite database ``source`` into ``destination`` with the backup API; check the copy.
 
@@ -42,8 +49,7 @@ def copy_sqlite_database(source, destination, progress=None, check="integrity_ch
         if not durable:
             writer.execute("PRAGMA synchronous=OFF")
         if steps:  # one read transaction across the steps (WAL: writers go on; rollback journal: they wait)
-            reader.execute("BEGIN")
-            reader.execute("SELECT count(*) FROM sqlite_schema").fetchone()
+            begin_read(reader)
         reader.backup(writer, **steps)
         verdict = writer.execute(f"PRAGMA {check}").fetchone()[0] if check else "ok"
     if verdict != "ok":

@@ -16,13 +16,14 @@ moved. :class:`~migration_lab.preflight_report.Report` holds the answer and the 
 """
 import shutil
 import time
+from dataclasses import replace
 
 from sqlalchemy.engine import make_url
 
 from .database import DatabaseAt
 from .errors import LabError, one_line
 from .flask_project import FlaskProject, WrongDatabase
-from .preflight_copy import Copy, copy_database, source_url
+from .preflight_copy import copy_database, source_url
 from .preflight_report import Check, Report, RevisionRun, RoundTrip
 from .preflight_rows import compare_rows, take_before
 from .progress import progress_bar
@@ -153,6 +154,5 @@ def _trip_on_copy(project, copy, start, target, before, after):
     if copy.engine == "sqlite":
         snapshot = copy.snapshot.with_name("after.db")
         shutil.copyfile(make_url(copy.url).database, snapshot)
-        return _round_trip(project, Copy("sqlite", copy.source, copy.url, copy.method, snapshot=snapshot), start, target,
-                           before, after, None)
+        return _round_trip(project, replace(copy, snapshot=snapshot), start, target, before, after, None)
     return _round_trip(project, copy, start, target, before, after, take_before(copy, after))

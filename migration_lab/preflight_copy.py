@@ -30,7 +30,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from .backup import copy_sqlite_database
+from .backup import begin_read, copy_sqlite_database
 from .database import connect, sqlite_url
 from .errors import LabError
 from .postgres import start_postgres
@@ -144,10 +144,9 @@ def _copy_sqlite(url, folder, show_progress):
 def _snapshot(path, snapshot, bar):
     """Copy ``path`` into ``snapshot``, one committed state of it; returns how (FILE_COPY or BACKUP_API)."""
     with closing(sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, isolation_level=None)) as reader:
-        reader.execute("BEGIN")
-        # a read: SHARED lock, until COMMIT or until the copy closes its own descriptor of the file (POSIX
-        # locks belong to the process: closing any descriptor drops them), after the copy's last read either way
-        reader.execute("SELECT count(*) FROM sqlite_schema").fetchone()
+        # SHARED lock, until COMMIT or until the copy closes its own descriptor of the file (POSIX locks
+        # belong to the process: closing any descriptor drops them), after the copy's last read either way
+        begin_read(reader)
         wal = reader.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         page_size = reader.execute("PRAGMA page_size").fetchone()[0]
         if not wal:

@@ -50,6 +50,10 @@ class Place:
     in_loop: bool = False
     enums: dict = field(default_factory=dict)  # local name -> enum type expression, for the whole function
 
+    def context(self, line):
+        """What every Change of a call made here carries: where it runs, and its line."""
+        return dict(autocommit=self.autocommit, in_loop=self.in_loop, line=line)
+
 
 def read_calls(function):
     """Every operation call of ``function`` (an ast.FunctionDef), in the order the script makes them."""
@@ -82,9 +86,9 @@ def _calls(statements, place):
                 if name:
                     yield _describe(node, name, place)
                 elif typed := type_call(node, place.enums):
-                    context = dict(autocommit=place.autocommit, in_loop=place.in_loop, line=node.lineno)
-                    yield Call(node.lineno, node.end_lineno, typed[0], target=typed[1],
-                               changes=[Change(typed[0], target=typed[1], enums=(typed[1],), **context)])
+                    kind, name = typed
+                    yield Call(node.lineno, node.end_lineno, kind, target=name,
+                               changes=[Change(kind, target=name, enums=(name,), **place.context(node.lineno))])
             assigned_enums(statement, place.enums)
 
 
@@ -124,8 +128,7 @@ def _describe(call, name, place):
     table = table or _keyword(call, "table_name")
     details += [f"{key}={ast.unparse(value)}" for key, value in settings.items()]
     described = Call(call.lineno, call.end_lineno, name, table, target, ", ".join(details))
-    context = dict(autocommit=place.autocommit, in_loop=place.in_loop, line=call.lineno)
-    described.changes = _changes(call, described, settings, context, place.enums)
+    described.changes = _changes(call, described, settings, place.context(call.lineno), place.enums)
     return described
 
 
